@@ -1,0 +1,249 @@
+/* ir.h — inductc's graph IR: values by 32-bit id, nodes in one topologically
+ * ordered array, attributes in a small list per node.
+ *
+ * Everything a graph owns (names, arrays, attribute lists, constant data that
+ * is not in the weights blob) lives in the graph's arena and is freed at once
+ * with ic_graph_destroy(). Passes never free. */
+#ifndef INDUCTC_IR_H
+#define INDUCTC_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inductc/model.h"
+#include "inductc/status.h"
+#include "ir/arena.h"
+#include "ir/diag.h"
+
+#define IC_MAX_RANK INDUCTC_MODEL_MAX_RANK
+#define IC_NONE UINT32_MAX /* "no value" / "no node" */
+
+typedef enum ic_dtype {
+    IC_DT_INVALID = INDUCTC_DTYPE_INVALID,
+    IC_DT_F32 = INDUCTC_DTYPE_F32,
+    IC_DT_F16 = INDUCTC_DTYPE_F16,
+    IC_DT_BF16 = INDUCTC_DTYPE_BF16,
+    IC_DT_I8 = INDUCTC_DTYPE_I8,
+    IC_DT_U8 = INDUCTC_DTYPE_U8,
+    IC_DT_I32 = INDUCTC_DTYPE_I32,
+    IC_DT_I64 = INDUCTC_DTYPE_I64,
+    IC_DT_BOOL = INDUCTC_DTYPE_BOOL,
+} ic_dtype;
+
+const char *ic_dtype_name(ic_dtype t);                    /* "f32", "i64", ... */
+ic_dtype ic_dtype_from_name(const char *s, size_t len);   /* IC_DT_INVALID if unknown */
+size_t ic_dtype_size(ic_dtype t);                         /* bytes per element, 0 if invalid */
+const char *ic_dtype_ctype(ic_dtype t);                   /* C type: "float", "int64_t", "uint8_t" ... */
+bool ic_dtype_is_float(ic_dtype t);
+bool ic_dtype_is_int(ic_dtype t);                         /* i8 u8 i32 i64 */
+
+typedef enum ic_op {
+#define IC_OP(e, name, min_in, max_in, n_out, kind, attrs) IC_OP_##e,
+#include "ir/ops.def"
+#undef IC_OP
+    IC_OP_COUNT
+} ic_op;
+
+typedef enum ic_op_kind {
+    IC_KIND_SOURCE,    /* no inputs: constants */
+    IC_KIND_POINTWISE, /* out[i] depends only on in[i] (after broadcasting) */
+    IC_KIND_REDUCTION, /* reduces some axes */
+    IC_KIND_ROW,       /* reduction plus pointwise over the same rows (softmax, layernorm) */
+    IC_KIND_VIEW,      /* same elements, new shape: no data moves */
+    IC_KIND_MOVEMENT,  /* moves or selects elements (transpose, slice, concat, gather) */
+    IC_KIND_WINDOW,    /* sliding windows (pooling) */
+    IC_KIND_LIBRARY,   /* done by a library primitive (oneDNN) */
+} ic_op_kind;
+
+typedef struct ic_op_info {
+    const char *name;  /* text-format name */
+    int min_inputs;    /* fewest inputs */
+    int max_inputs;    /* most inputs, -1 for variadic */
+    int n_outputs;     /* results, -1 when the node says (split) */
+    ic_op_kind kind;   /* how passes may treat it */
+    const char *attrs; /* accepted attributes, "name:type ..." */
+} ic_op_info;
+
+const ic_op_info *ic_op_get(ic_op op);
+ic_op ic_op_from_name(const char *s, size_t len); /* IC_OP_COUNT if unknown */
+
+typedef enum ic_attr_kind {
+    IC_ATTR_INT,    /* one int64 */
+    IC_ATTR_FLOAT,  /* one double (printed with %.9g, so f32 values round-trip) */
+    IC_ATTR_INTS,   /* a list of int64 */
+    IC_ATTR_FLOATS, /* a list of doubles */
+    IC_ATTR_STRING, /* a NUL-terminated string */
+} ic_attr_kind;
+
+typedef struct ic_attr {
+    const char *name;     /* attribute name, as in ops.def */
+    ic_attr_kind kind;    /* which member below is set */
+    uint32_t n;           /* list length for INTS and FLOATS */
+    int64_t i;            /* INT */
+    double f;             /* FLOAT */
+    const int64_t *ints;  /* INTS */
+    const double *floats; /* FLOATS */
+    const char *s;        /* STRING */
+} ic_attr;
+
+typedef struct ic_shape {
+    int32_t rank;              /* 0 for scalars */
+    int64_t dims[IC_MAX_RANK]; /* sizes; 0 is allowed (empty tensor) */
+} ic_shape;
+
+typedef enum ic_value_kind {
+    IC_VALUE_NODE,  /* produced by a node (including constant nodes) */
+    IC_VALUE_INPUT, /* a graph input */
+} ic_value_kind;
+
+typedef struct ic_value {
+    const char *name;  /* its name in text and, for graph inputs/outputs, in the ABI; may be NULL */
+    ic_value_kind kind;/* graph input or node result */
+    ic_dtype dtype;    /* element type */
+    ic_shape shape;    /* static shape */
+    uint32_t producer; /* node id that defines it, IC_NONE for graph inputs */
+    uint32_t index;    /* which result of the producer */
+    const void *data;  /* constant contents (dense, row-major) or NULL */
+} ic_value;
+
+typedef struct ic_node {
+    ic_op op;             /* what it computes */
+    uint32_t n_inputs;    /* entries in inputs */
+    uint32_t n_outputs;   /* entries in outputs */
+    uint32_t n_attrs;     /* entries in attrs */
+    uint32_t *inputs;     /* value ids, may repeat */
+    uint32_t *outputs;    /* value ids it defines */
+    ic_attr *attrs;       /* attributes, in the order given */
+    uint32_t group;       /* kernel group set by fusion, IC_NONE before */
+    uint32_t line;        /* source line in a .graph file, 0 if unknown */
+} ic_node;
+
+typedef struct ic_graph {
+    ic_arena *arena;      /* owns everything below */
+    const char *name;     /* graph name */
+    ic_value *values;     /* all values, indexed by id */
+    uint32_t n_values;    /* used entries of values */
+    uint32_t cap_values;  /* allocated entries of values */
+    ic_node *nodes;       /* topological order */
+    uint32_t n_nodes;     /* used entries of nodes */
+    uint32_t cap_nodes;   /* allocated entries of nodes */
+    uint32_t *inputs;     /* graph inputs, value ids, in ABI order */
+    uint32_t n_inputs;    /* entries in inputs */
+    uint32_t cap_inputs;  /* allocated entries of inputs */
+    uint32_t *outputs;    /* graph outputs, value ids, in ABI order */
+    uint32_t n_outputs;   /* entries in outputs */
+    uint32_t cap_outputs; /* allocated entries of outputs */
+    const char *weights_path; /* sidecar file named by the text, as written there (may be NULL) */
+    const uint8_t *weights;   /* sidecar contents, owned by the arena */
+    size_t weights_size;      /* bytes in weights */
+} ic_graph;
+
+/* --- graph building (graph.c) ------------------------------------------------ */
+
+/* A new empty graph with its own arena (alloc may be NULL for malloc/free). */
+ic_status ic_graph_create(const ic_allocator *alloc, const char *name, ic_graph **out_graph);
+void ic_graph_destroy(ic_graph *g);
+
+/* Adds a graph input value; returns its id or IC_NONE when out of memory. */
+uint32_t ic_graph_add_input(ic_graph *g, const char *name, ic_dtype dtype, const ic_shape *shape);
+/* Marks value v as the next graph output; false when out of memory. */
+bool ic_graph_add_output(ic_graph *g, uint32_t v);
+/* Appends a node whose n_outputs results get fresh value ids (dtype and shape
+ * left invalid until ic_infer_node runs). Attributes are copied. Returns the
+ * node id or IC_NONE when out of memory. */
+uint32_t ic_graph_add_node(ic_graph *g, ic_op op, const uint32_t *inputs, uint32_t n_inputs,
+                           uint32_t n_outputs, const ic_attr *attrs, uint32_t n_attrs);
+/* Adds a constant node holding a copy of data (nbytes must match dtype and shape).
+ * Returns the value id or IC_NONE. */
+uint32_t ic_graph_add_constant(ic_graph *g, const char *name, ic_dtype dtype, const ic_shape *shape,
+                               const void *data);
+/* Builds, infers shapes and returns the first output's value id, or IC_NONE with
+ * the reason in d: the usual way passes and tests make nodes. */
+uint32_t ic_graph_build(ic_graph *g, ic_op op, const uint32_t *inputs, uint32_t n_inputs,
+                        const ic_attr *attrs, uint32_t n_attrs, ic_diag *d);
+
+char *ic_graph_strdup(ic_graph *g, const char *s);   /* copy into the arena */
+size_t ic_value_numel(const ic_value *v);            /* product of dims */
+size_t ic_value_nbytes(const ic_value *v);           /* numel * dtype size */
+size_t ic_shape_numel(const ic_shape *s);
+bool ic_shape_equal(const ic_shape *a, const ic_shape *b);
+/* Writes "f32[1,3,224,224]" into buf (always NUL-terminated). */
+void ic_value_type_str(const ic_value *v, char *buf, size_t size);
+
+/* --- attributes (attrs.c) ---------------------------------------------------- */
+
+const ic_attr *ic_node_attr(const ic_node *n, const char *name); /* NULL if absent */
+int64_t ic_attr_int(const ic_node *n, const char *name, int64_t dflt);
+double ic_attr_float(const ic_node *n, const char *name, double dflt);
+const char *ic_attr_str(const ic_node *n, const char *name, const char *dflt);
+/* A list attribute: *out_n entries, or NULL with *out_n = 0 when absent. */
+const int64_t *ic_attr_ints(const ic_node *n, const char *name, uint32_t *out_n);
+
+/* Attribute constructors for builders and tests (they point at caller memory;
+ * ic_graph_add_node copies). */
+ic_attr ic_attr_make_int(const char *name, int64_t v);
+ic_attr ic_attr_make_float(const char *name, double v);
+ic_attr ic_attr_make_ints(const char *name, const int64_t *v, uint32_t n);
+ic_attr ic_attr_make_floats(const char *name, const double *v, uint32_t n);
+ic_attr ic_attr_make_string(const char *name, const char *s);
+
+/* Decoded parameters with every default applied: the only place defaults live.
+ * Interpreter, shape inference and codegen all read attributes through these. */
+typedef struct ic_conv_params {
+    int64_t strides[2];   /* along H, W */
+    int64_t pads[4];      /* top, left, bottom, right */
+    int64_t dilations[2]; /* along H, W */
+    int64_t group;        /* channel groups */
+} ic_conv_params;
+
+typedef struct ic_pool_params {
+    int64_t kernel[2];        /* window H, W */
+    int64_t strides[2];       /* along H, W (default 1) */
+    int64_t pads[4];          /* top, left, bottom, right */
+    int64_t dilations[2];     /* max pool only (default 1) */
+    bool ceil_mode;           /* round the output size up */
+    bool count_include_pad;   /* avg pool divides by the full window */
+} ic_pool_params;
+
+typedef struct ic_gemm_params {
+    double alpha, beta; /* Y = alpha * A' B' + beta * C */
+    bool trans_a;       /* A' = A^T */
+    bool trans_b;       /* B' = B^T */
+} ic_gemm_params;
+
+typedef enum ic_gelu_kind { IC_GELU_ERF, IC_GELU_TANH } ic_gelu_kind;
+
+ic_status ic_conv_params_get(const ic_node *n, ic_conv_params *out, ic_diag *d);
+ic_status ic_pool_params_get(const ic_node *n, ic_pool_params *out, ic_diag *d);
+ic_gemm_params ic_gemm_params_get(const ic_node *n);
+double ic_leaky_relu_alpha(const ic_node *n);     /* default 0.01 */
+void ic_hardsigmoid_params(const ic_node *n, double *alpha, double *beta); /* 0.2, 0.5 */
+void ic_clip_bounds(const ic_node *n, double *lo, double *hi);              /* -inf, +inf */
+ic_gelu_kind ic_gelu_kind_of(const ic_node *n);  /* "none" (default) or "tanh" */
+double ic_epsilon_of(const ic_node *n);          /* layernorm and batchnorm, default 1e-5 */
+/* Normalises a possibly negative axis against rank; false if out of range. */
+bool ic_axis_normalize(int64_t axis, int32_t rank, int32_t *out_axis);
+/* Reduction axes as a bitmask over the input rank (empty or absent = all axes);
+ * false with a message in d for an out-of-range or repeated axis. */
+bool ic_reduce_axes_mask(const ic_node *n, int32_t rank, uint32_t *out_mask, ic_diag *d);
+bool ic_reduce_keepdims(const ic_node *n); /* default true */
+
+/* --- shape inference (shape.c) and verifier (verify.c) ----------------------- */
+
+/* Sets the dtype and shape of node's results from its inputs and attributes;
+ * an error in d names the node's op, its first result and the problem. */
+ic_status ic_infer_node(ic_graph *g, uint32_t node, ic_diag *d);
+/* Runs ic_infer_node over every node in order. */
+ic_status ic_infer_graph(ic_graph *g, ic_diag *d);
+/* Checks every structural rule: ids in range, topological order, arity,
+ * attributes known to ops.def with the right types, each value defined once,
+ * dtypes/shapes consistent with inference, inputs/outputs named and unique. */
+ic_status ic_verify(const ic_graph *g, ic_diag *d);
+/* Numpy broadcasting of two shapes; false if incompatible. */
+bool ic_broadcast_shapes(const ic_shape *a, const ic_shape *b, ic_shape *out);
+
+/* Human name of a value for messages: its name, or "%<id>". buf gets a copy. */
+const char *ic_value_label(const ic_graph *g, uint32_t v, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,30 @@
+/* compile.h — model file to cached .so: parse, lower, hash, codegen, cc, cache. */
+#ifndef INDUCTC_COMPILE_H
+#define INDUCTC_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ir/ir.h"
+
+typedef struct ic_compile_options {
+    const char *cache_dir;     /* NULL: the default (see cache.h) */
+    bool no_cache;             /* build in a temporary dir, do not read or write the cache */
+    const char *emit_c;        /* also write the generated C here (NULL: no) */
+    bool print_ir_after_all;   /* print the IR to stderr after each pass */
+    bool verbose;              /* time per pass and for cc on stderr */
+    bool progress;             /* show progress on stderr for compiles over a second */
+} ic_compile_options;
+
+typedef struct ic_compile_result {
+    char so_path[4096]; /* the built (or cached) .so */
+    bool cache_hit;     /* no compilation was needed */
+} ic_compile_result;
+
+/* Loads a model file (.graph; recognised by content), lowers and compiles it. */
+ic_status ic_compile_file(const char *model_path, const ic_compile_options *opt, ic_compile_result *out,
+                          ic_diag *d);
+/* Same for a graph already in memory (the pipeline mutates it). */
+ic_status ic_compile_graph(ic_graph *g, const ic_compile_options *opt, ic_compile_result *out, ic_diag *d);
+
+#endif
