@@ -3,6 +3,7 @@
  * Shape inference, the interpreter and codegen read attributes only through
  * these functions, so an op's defaults cannot drift between them. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ir/ir.h"
@@ -172,3 +173,88 @@ bool ic_reduce_axes_mask(const ic_node *n, int32_t rank, uint32_t *out_mask, ic_
 }
 
 bool ic_reduce_keepdims(const ic_node *n) { return ic_attr_int(n, "keepdims", 1) != 0; }
+
+ic_status ic_axis_of(const ic_node *n, int32_t rank, int32_t *out_axis, ic_diag *d) {
+    const char *op = ic_op_get(n->op)->name;
+    int64_t dflt;
+    switch (n->op) {
+    case IC_OP_SOFTMAX:
+    case IC_OP_LOG_SOFTMAX:
+    case IC_OP_LAYERNORM: dflt = -1; break;
+    case IC_OP_CONCAT:
+        if (!ic_node_attr(n, "axis")) return ic_diag_set(d, IC_ERR_INVALID, "%s: attribute 'axis' is required", op);
+        dflt = 0;
+        break;
+    default: dflt = 0; break;
+    }
+    int64_t axis = ic_attr_int(n, "axis", dflt);
+    if (!ic_axis_normalize(axis, rank, out_axis))
+        return ic_diag_set(d, IC_ERR_INVALID, "%s: axis %lld out of range for rank %d", op, (long long)axis, rank);
+    return IC_OK;
+}
+
+ic_status ic_transpose_perm(const ic_node *n, int32_t rank, int32_t out_perm[IC_MAX_RANK], ic_diag *d) {
+    uint32_t k;
+    const int64_t *perm = ic_attr_ints(n, "perm", &k);
+    if (perm && (int32_t)k != rank)
+        return ic_diag_set(d, IC_ERR_INVALID, "transpose: 'perm' has %u entries for rank %d", k, rank);
+    uint32_t seen = 0;
+    for (int32_t i = 0; i < rank; i++) {
+        int64_t p = perm ? perm[i] : rank - 1 - i;
+        if (p < 0) p += rank;
+        if (p < 0 || p >= rank || (seen & (1u << p)))
+            return ic_diag_set(d, IC_ERR_INVALID, "transpose: 'perm' is not a permutation of 0..%d", rank - 1);
+        seen |= 1u << p;
+        out_perm[i] = (int32_t)p;
+    }
+    return IC_OK;
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+ic_status ic_slice_params_get(const ic_node *n, const ic_shape *in, ic_slice_params *out, ic_diag *d) {
+    int32_t rank = in->rank;
+    uint32_t ns, ne, na, nst;
+    const int64_t *starts = ic_attr_ints(n, "starts", &ns), *ends = ic_attr_ints(n, "ends", &ne);
+    const int64_t *axes = ic_attr_ints(n, "axes", &na), *steps = ic_attr_ints(n, "steps", &nst);
+    if (!starts || !ends || ns != ne)
+        return ic_diag_set(d, IC_ERR_INVALID, "slice: 'starts' and 'ends' are required and of equal length");
+    if ((axes && na != ns) || (steps && nst != ns))
+        return ic_diag_set(d, IC_ERR_INVALID, "slice: 'axes' and 'steps' must match 'starts' in length");
+    for (int i = 0; i < rank; i++) {
+        out->start[i] = 0;
+        out->step[i] = 1;
+        out->count[i] = in->dims[i];
+    }
+    uint32_t seen = 0;
+    for (uint32_t k = 0; k < ns; k++) {
+        int32_t a;
+        int64_t ax = axes ? axes[k] : (int64_t)k;
+        if (!ic_axis_normalize(ax, rank, &a))
+            return ic_diag_set(d, IC_ERR_INVALID, "slice: axis %lld out of range for rank %d", (long long)ax, rank);
+        if (seen & (1u << a)) return ic_diag_set(d, IC_ERR_INVALID, "slice: axis %lld repeated", (long long)ax);
+        seen |= 1u << a;
+        int64_t dim = in->dims[a], s = starts[k], e = ends[k], st = steps ? steps[k] : 1;
+        if (st == 0) return ic_diag_set(d, IC_ERR_INVALID, "slice: steps must not be 0");
+        /* negative counts from the end (saturating, so INT64_MIN stays safe), then clamp */
+        if (s < 0) s = s < INT64_MIN + dim ? INT64_MIN : s + dim;
+        if (e < 0) e = e < INT64_MIN + dim ? INT64_MIN : e + dim;
+        int64_t c;
+        if (dim == 0) {
+            s = 0;
+            c = 0;
+        } else if (st > 0) {
+            s = clamp64(s, 0, dim);
+            e = clamp64(e, 0, dim);
+            c = e > s ? (int64_t)((uint64_t)(e - s - 1) / (uint64_t)st) + 1 : 0;
+        } else {
+            s = clamp64(s, 0, dim - 1);
+            e = clamp64(e, -1, dim - 1);
+            c = s > e ? (int64_t)((uint64_t)(s - e - 1) / (0u - (uint64_t)st)) + 1 : 0;
+        }
+        out->start[a] = c ? s : 0;
+        out->step[a] = c > 1 ? st : 1; /* a huge step that picks one element must not overflow a stride */
+        out->count[a] = c;
+    }
+    return IC_OK;
+}

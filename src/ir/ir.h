@@ -228,6 +228,23 @@ bool ic_axis_normalize(int64_t axis, int32_t rank, int32_t *out_axis);
  * false with a message in d for an out-of-range or repeated axis. */
 bool ic_reduce_axes_mask(const ic_node *n, int32_t rank, uint32_t *out_mask, ic_diag *d);
 bool ic_reduce_keepdims(const ic_node *n); /* default true */
+/* The op's single axis attribute, normalised against rank, with the op's
+ * default: -1 for softmax, log_softmax and layernorm; 0 for gather and split;
+ * required for concat. */
+ic_status ic_axis_of(const ic_node *n, int32_t rank, int32_t *out_axis, ic_diag *d);
+/* transpose's permutation (absent: reversed dims; negatives count from the end). */
+ic_status ic_transpose_perm(const ic_node *n, int32_t rank, int32_t out_perm[IC_MAX_RANK], ic_diag *d);
+
+/* What slice selects along every dim of its input: element i of the result
+ * along dim k is input index start[k] + i * step[k], for count[k] elements. */
+typedef struct ic_slice_params {
+    int64_t start[IC_MAX_RANK]; /* first input index (0 when count is 0) */
+    int64_t step[IC_MAX_RANK];  /* stride in elements, never 0; 1 where count <= 1 */
+    int64_t count[IC_MAX_RANK]; /* elements selected */
+} ic_slice_params;
+/* ONNX Slice semantics (negative starts/ends count from the end, clamped;
+ * overflow-safe for huge steps). */
+ic_status ic_slice_params_get(const ic_node *n, const ic_shape *in, ic_slice_params *out, ic_diag *d);
 
 /* --- shape inference (shape.c) and verifier (verify.c) ----------------------- */
 

@@ -180,8 +180,7 @@ static ic_status infer_row(const infer_ctx *c) {
     char b1[128], b2[128];
     if (x->dtype != IC_DT_F32) return fail(c, "needs f32 input, got ", type_of(c, 0, b1, sizeof b1));
     int32_t axis;
-    if (!ic_axis_normalize(ic_attr_int(c->n, "axis", -1), x->shape.rank, &axis))
-        return fail(c, "axis out of range for ", type_of(c, 0, b1, sizeof b1));
+    IC_TRY(ic_axis_of(c->n, x->shape.rank, &axis, c->d));
     if (c->n->op == IC_OP_LAYERNORM) {
         ic_shape row = {.rank = x->shape.rank - axis};
         for (int i = axis; i < x->shape.rank; i++) row.dims[i - axis] = x->shape.dims[i];
@@ -283,19 +282,10 @@ static ic_status infer_flatten(const infer_ctx *c) {
 
 static ic_status infer_transpose(const infer_ctx *c) {
     const ic_value *x = in(c, 0);
-    uint32_t k;
-    const int64_t *perm = ic_attr_ints(c->n, "perm", &k);
-    int r = x->shape.rank;
-    if (perm && (int)k != r) return fail(c, "'perm' length differs from the input rank", NULL);
-    ic_shape s = {.rank = r};
-    uint32_t seen = 0;
-    for (int i = 0; i < r; i++) {
-        int64_t p = perm ? perm[i] : r - 1 - i;
-        if (p < 0) p += r;
-        if (p < 0 || p >= r || (seen & (1u << p))) return fail(c, "'perm' is not a permutation", NULL);
-        seen |= 1u << p;
-        s.dims[i] = x->shape.dims[p];
-    }
+    int32_t perm[IC_MAX_RANK];
+    IC_TRY(ic_transpose_perm(c->n, x->shape.rank, perm, c->d));
+    ic_shape s = {.rank = x->shape.rank};
+    for (int i = 0; i < s.rank; i++) s.dims[i] = x->shape.dims[perm[i]];
     return set_out(c, 0, x->dtype, &s);
 }
 
@@ -314,48 +304,19 @@ static ic_status infer_expand(const infer_ctx *c) {
     return set_out(c, 0, x->dtype, &s);
 }
 
-/* ONNX Slice bounds for one axis: clamps start and end and returns the count. */
-static int64_t slice_count(int64_t dim, int64_t start, int64_t end, int64_t step) {
-    if (start < 0) start += dim;
-    if (end < 0) end += dim;
-    if (step > 0) {
-        start = start < 0 ? 0 : start > dim ? dim : start;
-        end = end < 0 ? 0 : end > dim ? dim : end;
-        return end > start ? (end - start + step - 1) / step : 0;
-    }
-    start = start < 0 ? -1 : start > dim - 1 ? dim - 1 : start;
-    end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
-    return start > end ? (start - end + (-step) - 1) / (-step) : 0;
-}
-
 static ic_status infer_slice(const infer_ctx *c) {
     const ic_value *x = in(c, 0);
-    uint32_t ns, ne, na, nst;
-    const int64_t *starts = ic_attr_ints(c->n, "starts", &ns);
-    const int64_t *ends = ic_attr_ints(c->n, "ends", &ne);
-    const int64_t *axes = ic_attr_ints(c->n, "axes", &na);
-    const int64_t *steps = ic_attr_ints(c->n, "steps", &nst);
-    if (!starts || !ends || ns != ne) return fail(c, "'starts' and 'ends' are required and of equal length", NULL);
-    if ((axes && na != ns) || (steps && nst != ns)) return fail(c, "'axes' and 'steps' must match 'starts' in length", NULL);
+    ic_slice_params p;
+    IC_TRY(ic_slice_params_get(c->n, &x->shape, &p, c->d));
     ic_shape s = x->shape;
-    uint32_t seen = 0;
-    for (uint32_t i = 0; i < ns; i++) {
-        int32_t a;
-        if (!ic_axis_normalize(axes ? axes[i] : (int64_t)i, x->shape.rank, &a)) return fail(c, "axis out of range", NULL);
-        if (seen & (1u << a)) return fail(c, "axis repeated", NULL);
-        seen |= 1u << a;
-        int64_t step = steps ? steps[i] : 1;
-        if (step == 0) return fail(c, "step 0", NULL);
-        s.dims[a] = slice_count(x->shape.dims[a], starts[i], ends[i], step);
-    }
+    for (int i = 0; i < s.rank; i++) s.dims[i] = p.count[i];
     return set_out(c, 0, x->dtype, &s);
 }
 
 static ic_status infer_concat(const infer_ctx *c) {
     const ic_value *x = in(c, 0);
-    if (!ic_node_attr(c->n, "axis")) return fail(c, "attribute 'axis' is required", NULL);
     int32_t axis;
-    if (!ic_axis_normalize(ic_attr_int(c->n, "axis", 0), x->shape.rank, &axis)) return fail(c, "axis out of range", NULL);
+    IC_TRY(ic_axis_of(c->n, x->shape.rank, &axis, c->d));
     ic_shape s = x->shape;
     char b1[128], b2[128], b3[300];
     for (uint32_t i = 1; i < c->n->n_inputs; i++) {
@@ -375,7 +336,7 @@ static ic_status infer_concat(const infer_ctx *c) {
 static ic_status infer_split(const infer_ctx *c) {
     const ic_value *x = in(c, 0);
     int32_t axis;
-    if (!ic_axis_normalize(ic_attr_int(c->n, "axis", 0), x->shape.rank, &axis)) return fail(c, "axis out of range", NULL);
+    IC_TRY(ic_axis_of(c->n, x->shape.rank, &axis, c->d));
     uint32_t nout = c->n->n_outputs, k;
     const int64_t *sizes = ic_attr_ints(c->n, "sizes", &k);
     int64_t dim = x->shape.dims[axis], total = 0;
@@ -399,7 +360,7 @@ static ic_status infer_gather(const infer_ctx *c) {
     char b1[128];
     if (idx->dtype != IC_DT_I32 && idx->dtype != IC_DT_I64) return fail(c, "indices must be i32 or i64, got ", type_of(c, 1, b1, sizeof b1));
     int32_t axis;
-    if (!ic_axis_normalize(ic_attr_int(c->n, "axis", 0), x->shape.rank, &axis)) return fail(c, "axis out of range", NULL);
+    IC_TRY(ic_axis_of(c->n, x->shape.rank, &axis, c->d));
     if (x->shape.rank - 1 + idx->shape.rank > IC_MAX_RANK) return fail(c, "result rank exceeds the maximum", NULL);
     ic_shape s = {.rank = 0};
     for (int i = 0; i < axis; i++) s.dims[s.rank++] = x->shape.dims[i];

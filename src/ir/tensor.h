@@ -16,6 +16,9 @@ ic_status ic_tensor_alloc(ic_dtype dtype, const ic_shape *shape, ic_tensor *out,
 void ic_tensor_free(ic_tensor *t);
 size_t ic_tensor_numel(const ic_tensor *t);
 size_t ic_tensor_nbytes(const ic_tensor *t);
+/* f16 / bf16 bits <-> double, rounding to nearest even. */
+double ic_half_to_f64(uint16_t h, ic_dtype t);
+uint16_t ic_half_from_f64(double v, ic_dtype t);
 /* Element i converted to double (for comparisons and printing). */
 double ic_tensor_get_f64(const ic_tensor *t, size_t i);
 
