@@ -57,8 +57,10 @@ static double unary_f(ic_op op, const unary_params *p, double x) {
     case IC_OP_RELU: return isnan(x) ? x : x > 0.0 ? x : 0.0;
     case IC_OP_LEAKY_RELU: return x >= 0.0 ? x : p->alpha * x;
     case IC_OP_GELU:
-        if (p->gelu == IC_GELU_TANH) return 0.5 * x * (1.0 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
-        return 0.5 * x * (1.0 + erf(x * SQRT1_2));
+        /* 1 + erf(z) = erfc(-z) and (1 + tanh(u)) / 2 = 1 / (1 + e^-2u) keep
+           precision for large negative x, where the textbook forms cancel */
+        if (p->gelu == IC_GELU_TANH) return x / (1.0 + exp(-2.0 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+        return 0.5 * x * erfc(-x * SQRT1_2);
     case IC_OP_SILU: return x * sigmoid(x);
     case IC_OP_HARDSWISH: return x * fmin(fmax(x + 3.0, 0.0), 6.0) / 6.0;
     case IC_OP_HARDSIGMOID: {

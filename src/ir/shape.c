@@ -81,7 +81,7 @@ static bool float_only(ic_op op) {
 static bool arith_dtype(ic_dtype t) { return t == IC_DT_F32 || t == IC_DT_I32 || t == IC_DT_I64; }
 
 static ic_status infer_pointwise(const infer_ctx *c) {
-    char b1[128], b2[128], b3[160];
+    char b1[128], b2[128], b3[300];
     ic_op op = c->n->op;
     uint32_t nin = c->n->n_inputs;
     if (op == IC_OP_CAST) {
@@ -177,7 +177,7 @@ static ic_status infer_reduce(const infer_ctx *c) {
 
 static ic_status infer_row(const infer_ctx *c) {
     const ic_value *x = in(c, 0);
-    char b1[128], b2[128];
+    char b1[128], b2[200];
     if (x->dtype != IC_DT_F32) return fail(c, "needs f32 input, got ", type_of(c, 0, b1, sizeof b1));
     int32_t axis;
     IC_TRY(ic_axis_of(c->n, x->shape.rank, &axis, c->d));
@@ -188,8 +188,8 @@ static ic_status infer_row(const infer_ctx *c) {
             ic_shape b;
             if (in(c, i)->dtype != IC_DT_F32 || !ic_broadcast_shapes(&row, &in(c, i)->shape, &b) ||
                 !ic_shape_equal(&b, &row)) {
-                snprintf(b2, sizeof b2, "%s does not broadcast to the normalised dims of %s",
-                         type_of(c, i, b1, sizeof b1), "the input");
+                snprintf(b2, sizeof b2, "%s does not broadcast to the input's normalised dims",
+                         type_of(c, i, b1, sizeof b1));
                 return fail(c, i == 1 ? "scale " : "bias ", b2);
             }
         }

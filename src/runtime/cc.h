@@ -25,6 +25,11 @@ typedef struct ic_cc_config {
  * (-std=c11 -O3 -march=native -fopenmp -fPIC -shared ...), the build's include
  * dirs and runtime library ($INDUCTC_RUNTIME_DIR overrides the library dir). */
 void ic_cc_config_default(ic_cc_config *cfg);
+/* Retargets cfg from this machine (-march=native) to isa ("avx512", "avx2",
+ * "sse"): baseline x86-64 plus exactly the features a model's create()
+ * checks for that ISA, tuned for this machine. Nothing changes when isa is
+ * this CPU's own (ic_isa_detect()). */
+void ic_cc_config_set_isa(ic_cc_config *cfg, const char *isa);
 /* The first line of `cc --version` into out (fails with the reason if cc is missing). */
 ic_status ic_cc_version(const ic_cc_config *cfg, ic_strbuf *out, ic_diag *d);
 /* Compiles c_path into so_path. On failure d names the command and carries
