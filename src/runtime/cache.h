@@ -25,7 +25,13 @@ ic_status ic_graph_hash(const ic_graph *g, uint8_t out[16], ic_diag *d);
 /* The full key: graph hash, IC_VERSION, ic_cc_fingerprint(cfg) and isa. */
 ic_status ic_cache_key_compute(const ic_graph *g, const ic_cc_config *cfg, const char *isa, ic_cache_key *out,
                                ic_diag *d);
-/* Path of the entry for key in dir; *out_hit says whether a valid entry is there. */
+/* Checks that path is a whole 64-bit ELF shared object (header, segments and
+ * section table inside the file) before anyone dlopens it: dlopen of a
+ * truncated file can fault. The cache applies it to every entry. */
+ic_status ic_so_check_file(const char *path, ic_diag *d);
+/* Path of the entry for key in dir; *out_hit says whether a valid entry is there
+ * (a regular file we own, not group/other-writable, passing ic_so_check_file);
+ * anything else found there is deleted. */
 ic_status ic_cache_lookup(const char *dir, const ic_cache_key *key, char *out_path, size_t size, bool *out_hit,
                           ic_diag *d);
 

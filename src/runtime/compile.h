@@ -10,17 +10,23 @@
 typedef struct ic_compile_options {
     const char *cache_dir;     /* NULL: the default (see cache.h) */
     bool no_cache;             /* build in a temporary dir, do not read or write the cache */
-    const char *emit_c;        /* also write the generated C here (NULL: no) */
+    const char *emit_c;        /* also write the generated C here, its weights blob beside it (NULL: no) */
     bool print_ir_after_all;   /* print the IR to stderr after each pass */
     bool verbose;              /* time per pass and for cc on stderr */
-    bool progress;             /* show progress on stderr for compiles over a second */
+    bool progress;             /* show progress on stderr (if a tty) for compiles over a second */
 } ic_compile_options;
 
 typedef struct ic_compile_result {
-    char so_path[4096]; /* the built (or cached) .so */
+    char so_path[4096]; /* the built (or cached) .so; with no_cache, inside a temporary dir the caller removes */
     bool cache_hit;     /* no compilation was needed */
+    char key[33];       /* the cache key, 32 hex digits */
 } ic_compile_result;
 
+/* Reads a model file and parses it into a graph (not yet lowered). The format
+ * is recognised by content: a .graph text starts, after blank space and
+ * comments, with the word `graph`. */
+ic_status ic_compile_parse_file(const char *model_path, const ic_allocator *alloc, ic_graph **out_graph,
+                                ic_diag *d);
 /* Loads a model file (.graph; recognised by content), lowers and compiles it. */
 ic_status ic_compile_file(const char *model_path, const ic_compile_options *opt, ic_compile_result *out,
                           ic_diag *d);
