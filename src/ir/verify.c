@@ -60,7 +60,7 @@ static ic_status check_types(const ic_graph *g, ic_diag *d) {
     ic_graph copy = *g;
     copy.values = malloc((g->n_values ? g->n_values : 1) * sizeof(ic_value));
     if (!copy.values) return ic_diag_set(d, IC_ERR_NOMEM, "out of memory verifying the graph");
-    memcpy(copy.values, g->values, g->n_values * sizeof(ic_value));
+    if (g->n_values) memcpy(copy.values, g->values, g->n_values * sizeof(ic_value)); /* values is NULL when empty */
     ic_status s = IC_OK;
     for (uint32_t i = 0; i < g->n_nodes && s == IC_OK; i++) {
         const ic_node *n = &g->nodes[i];

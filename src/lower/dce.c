@@ -47,7 +47,7 @@ ic_status ic_pass_dce(ic_graph *g, ic_diag *d) {
     }
     for (uint32_t i = 0; i < g->n_inputs; i++) g->inputs[i] = remap[g->inputs[i]];
     for (uint32_t i = 0; i < g->n_outputs; i++) g->outputs[i] = remap[g->outputs[i]];
-    memcpy(g->values, vals, nv * sizeof(ic_value));
+    if (nv) memcpy(g->values, vals, nv * sizeof(ic_value)); /* both may be NULL when empty */
     g->n_values = nv;
     g->n_nodes = nn;
 done:

@@ -1,10 +1,12 @@
-/* cache.c — the compile cache: where it lives, how keys are made, and when an
- * entry on disk may be trusted. See cache.h.
+/* cache.c — the compile cache: where it lives, how keys are made, when an
+ * entry on disk may be trusted, and the per-key build lock. See cache.h.
  *
- * An entry is <dir>/<32 hex digits>.so. Compiles write it under a temporary
- * name and rename() it into place (compile.c), so a reader sees either no
- * file or a whole one. A file that is not ours, is writable by others, or does
- * not look like a complete ELF object is discarded and rebuilt. */
+ * An entry is <dir>/<32 hex digits>.so. Compiles seal it with a trailer,
+ * write it under a temporary name and rename() it into place (compile.c), so
+ * a reader sees either no file or a whole one. A file that is not ours, is
+ * writable by others, or whose trailer does not match its key, the model ABI
+ * or its own bytes is discarded and rebuilt. Nothing here dlopens anything:
+ * an entry is judged from its bytes. */
 #define _POSIX_C_SOURCE 200809L
 #include "runtime/cache.h"
 
@@ -14,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <xxhash.h>
 
+#include "inductc/model.h"
 #include "ir/strbuf.h"
 #include "ir/text.h"
 
@@ -37,14 +41,35 @@ static ic_status mkdir_p(const char *path, ic_diag *d) {
         char saved = buf[i];
         buf[i] = '\0';
         if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-            return ic_diag_set(d, IC_ERR_IO, "cannot create cache directory %s: %s", buf, strerror(errno));
+            return ic_diag_set(d, IC_ERR_IO, "cannot create cache directory %s: %s (pass --cache-dir DIR or --no-cache)",
+                               buf, strerror(errno));
         buf[i] = saved;
     }
+    return IC_OK;
+}
+
+/* The directory must be ours and writable by us alone: whoever else can write
+ * there can plant a .so that we would load. */
+static ic_status check_dir(const char *dir, ic_diag *d) {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return ic_diag_set(d, IC_ERR_IO, "cannot use cache directory %s: %s", path, strerror(errno));
+    if (stat(dir, &st) != 0)
+        return ic_diag_set(d, IC_ERR_IO, "cannot use cache directory %s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ic_diag_set(d, IC_ERR_IO, "cannot use cache directory %s: %s", path, strerror(ENOTDIR));
+        return ic_diag_set(d, IC_ERR_IO, "cannot use cache directory %s: %s (pass --cache-dir DIR or --no-cache)", dir,
+                           strerror(ENOTDIR));
+    if (st.st_uid != geteuid())
+        return ic_diag_set(d, IC_ERR_IO,
+                           "refusing cache directory %s: it belongs to uid %u, not to us (uid %u); pass --cache-dir "
+                           "DIR or --no-cache",
+                           dir, (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return ic_diag_set(d, IC_ERR_IO,
+                           "refusing cache directory %s: it is writable by %s (mode %03o); chmod 700 it, or pass "
+                           "--cache-dir DIR or --no-cache",
+                           dir, st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 0777));
+    if (access(dir, W_OK | X_OK) != 0)
+        return ic_diag_set(d, IC_ERR_IO, "cache directory %s is not writable: %s (pass --cache-dir DIR or --no-cache)",
+                           dir, strerror(errno));
     return IC_OK;
 }
 
@@ -53,7 +78,7 @@ static const char *nonempty_env(const char *name) {
     return v && *v ? v : NULL;
 }
 
-ic_status ic_cache_dir(const char *override, char *out, size_t size, ic_diag *d) {
+ic_status ic_cache_dir_path(const char *override, char *out, size_t size, ic_diag *d) {
     const char *v;
     int n;
     if (override && *override)
@@ -66,15 +91,18 @@ ic_status ic_cache_dir(const char *override, char *out, size_t size, ic_diag *d)
         n = snprintf(out, size, "%s/.cache/inductc", v);
     else
         return ic_diag_set(d, IC_ERR_IO,
-                           "no cache directory: set INDUCTC_CACHE_DIR or HOME, or pass --cache-dir");
+                           "no cache directory: set INDUCTC_CACHE_DIR or HOME, or pass --cache-dir DIR or --no-cache");
     if (n < 0 || (size_t)n >= size) return ic_diag_set(d, IC_ERR_IO, "cache directory path too long");
     /* Drop trailing slashes so entry paths look tidy ("/" itself stays). */
     size_t len = strlen(out);
     while (len > 1 && out[len - 1] == '/') out[--len] = '\0';
-    IC_TRY(mkdir_p(out, d));
-    if (access(out, W_OK | X_OK) != 0)
-        return ic_diag_set(d, IC_ERR_IO, "cache directory %s is not writable: %s", out, strerror(errno));
     return IC_OK;
+}
+
+ic_status ic_cache_dir(const char *override, char *out, size_t size, ic_diag *d) {
+    IC_TRY(ic_cache_dir_path(override, out, size, d));
+    IC_TRY(mkdir_p(out, d));
+    return check_dir(out, d);
 }
 
 /* Hashes a length-prefixed field, so adjacent fields cannot run together. */
@@ -209,26 +237,157 @@ ic_status ic_so_check_file(const char *path, ic_diag *d) {
     return IC_OK;
 }
 
+/* --- entries: the trailer --------------------------------------------------------- */
+
+/* Trailer layout, little-endian:
+ *   0  magic "inductc-entry-v1" (16 bytes)
+ *  16  the cache key (16 bytes)
+ *  32  INDUCTC_MODEL_ABI_VERSION of the inductc that built it (u32), then 4 zero bytes
+ *  40  payload size: the bytes before the trailer (u64)
+ *  48  XXH3-128 of the payload, canonical form (16 bytes) */
+static const char trailer_magic[16] = {'i', 'n', 'd', 'u', 'c', 't', 'c', '-', 'e', 'n', 't', 'r', 'y', '-', 'v', '1'};
+
+static void wr_le(unsigned char *p, uint64_t v, int n) {
+    for (int i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* XXH3-128 of the first n bytes of fd; false on a read error or short file. */
+static bool hash_fd(int fd, uint64_t n, uint8_t out[16]) {
+    enum { CHUNK = 1 << 16 };
+    XXH3_state_t *st = XXH3_createState();
+    unsigned char *buf = malloc(CHUNK);
+    bool ok = st && buf;
+    if (ok) XXH3_128bits_reset(st);
+    uint64_t off = 0;
+    while (ok && off < n) {
+        size_t want = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) ok = false;
+        else {
+            XXH3_128bits_update(st, buf, (size_t)r);
+            off += (uint64_t)r;
+        }
+    }
+    if (ok) hash_digest(st, out);
+    XXH3_freeState(st);
+    free(buf);
+    return ok;
+}
+
+ic_status ic_cache_seal(const char *path, const ic_cache_key *key, ic_diag *d) {
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    unsigned char t[IC_CACHE_TRAILER_SIZE] = {0};
+    ic_status s = IC_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        s = ic_diag_set(d, IC_ERR_IO, "%s: not a regular file", path);
+    } else {
+        uint64_t size = (uint64_t)st.st_size;
+        memcpy(t, trailer_magic, 16);
+        memcpy(t + 16, key->bytes, 16);
+        wr_le(t + 32, INDUCTC_MODEL_ABI_VERSION, 4);
+        wr_le(t + 40, size, 8);
+        if (!hash_fd(fd, size, t + 48)) s = ic_diag_set(d, IC_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        else if (pwrite(fd, t, sizeof t, (off_t)size) != (ssize_t)sizeof t)
+            s = ic_diag_set(d, IC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    }
+    if (close(fd) != 0 && s == IC_OK) s = ic_diag_set(d, IC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    return s;
+}
+
+uint64_t ic_cache_payload_size(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return UINT64_MAX;
+    struct stat st;
+    unsigned char t[IC_CACHE_TRAILER_SIZE];
+    uint64_t size = UINT64_MAX;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= IC_CACHE_TRAILER_SIZE &&
+        pread(fd, t, sizeof t, st.st_size - IC_CACHE_TRAILER_SIZE) == (ssize_t)sizeof t &&
+        memcmp(t, trailer_magic, 16) == 0 && rd_le(t + 40, 8) == (uint64_t)st.st_size - IC_CACHE_TRAILER_SIZE)
+        size = (uint64_t)st.st_size - IC_CACHE_TRAILER_SIZE;
+    close(fd);
+    return size;
+}
+
+/* NULL when fd (of size bytes) is a sealed entry for key, else what is wrong. */
+static const char *entry_problem(int fd, uint64_t size, const ic_cache_key *key) {
+    unsigned char t[IC_CACHE_TRAILER_SIZE];
+    if (size < IC_CACHE_TRAILER_SIZE ||
+        pread(fd, t, sizeof t, (off_t)(size - IC_CACHE_TRAILER_SIZE)) != (ssize_t)sizeof t ||
+        memcmp(t, trailer_magic, 16) != 0)
+        return "no inductc trailer (truncated or not written by inductc)";
+    if (memcmp(t + 16, key->bytes, 16) != 0) return "it was built for another key";
+    if (rd_le(t + 32, 4) != INDUCTC_MODEL_ABI_VERSION) return "it was built for another model ABI version";
+    uint64_t payload = size - IC_CACHE_TRAILER_SIZE;
+    if (rd_le(t + 40, 8) != payload) return "its size does not match its trailer (truncated or appended to)";
+    uint8_t h[16];
+    if (!hash_fd(fd, payload, h)) return "unreadable";
+    if (memcmp(h, t + 48, 16) != 0) return "its contents do not match their hash (corrupted)";
+    return elf_problem(fd, payload);
+}
+
 ic_status ic_cache_lookup(const char *dir, const ic_cache_key *key, char *out_path, size_t size, bool *out_hit,
-                          ic_diag *d) {
+                          const char **out_why, ic_diag *d) {
     *out_hit = false;
+    if (out_why) *out_why = NULL;
     int n = snprintf(out_path, size, "%s/%s.so", dir, key->hex);
     if (n < 0 || (size_t)n >= size) return ic_diag_set(d, IC_ERR_IO, "cache entry path too long");
 
     int fd = open(out_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) return IC_OK;
-        /* A symlink (ELOOP) or something unreadable: not ours to trust. */
-        unlink(out_path);
+        /* A symlink (ELOOP), a directory, something unreadable: not ours to trust. */
+        if (out_why) *out_why = errno == ELOOP ? "a symbolic link" : "unreadable";
+        if (unlink(out_path) != 0 && errno == EISDIR) rmdir(out_path);
         return IC_OK;
     }
     struct stat st;
-    bool good = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-                (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 && elf_problem(fd, (uint64_t)st.st_size) == NULL;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) why = "not a regular file";
+    else if (st.st_uid != geteuid()) why = "owned by another user";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH)) why = "writable by group or others";
+    else why = entry_problem(fd, (uint64_t)st.st_size, key);
+    if (!why) futimens(fd, NULL); /* last used now: prune drops the least recently used */
     close(fd);
-    if (good)
+    if (!why) {
         *out_hit = true;
-    else
-        unlink(out_path); /* corrupt, truncated or tampered with: rebuild */
+        return IC_OK;
+    }
+    if (out_why) *out_why = why;
+    if (unlink(out_path) != 0 && errno == EISDIR) rmdir(out_path); /* corrupt, stale or tampered with: rebuild */
     return IC_OK;
+}
+
+/* --- the per-key build lock ---------------------------------------------------------- */
+
+static bool lock_path(const char *dir, const ic_cache_key *key, char *out, size_t size) {
+    int n = snprintf(out, size, "%s/%s.lock", dir, key->hex);
+    return n > 0 && (size_t)n < size;
+}
+
+int ic_cache_lock_try(const char *dir, const ic_cache_key *key, bool *out_busy) {
+    *out_busy = false;
+    char path[PATH_MAX];
+    if (!lock_path(dir, key, path, sizeof path)) return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) *out_busy = true;
+    return fd;
+}
+
+void ic_cache_lock_wait(int fd) {
+    /* On a failure other than EINTR we go on unlocked: the lock only saves work. */
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+}
+
+void ic_cache_unlock(const char *dir, const ic_cache_key *key, int fd) {
+    if (fd < 0) return;
+    /* Unlinking before unlocking: a waiter holding the old file then finds the
+     * entry; a newcomer makes a new lock file and finds it too. */
+    char path[PATH_MAX];
+    if (lock_path(dir, key, path, sizeof path)) unlink(path);
+    close(fd);
 }

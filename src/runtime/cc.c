@@ -1,9 +1,11 @@
 /* cc.c — drives the system C compiler that turns generated C into a model .so.
  *
  * The compiler runs through posix_spawnp with an argument vector (never a
- * shell); its stdout and stderr are captured through one pipe so a failure can
- * quote the compiler's own first lines. The fingerprint lists everything about
- * the toolchain that changes the output, for the compile cache key. */
+ * shell), optionally inside the build directory so it sees only relative
+ * names; its stdout and stderr are captured through one pipe so a failure can
+ * quote the compiler's own first lines, and the command is quoted back as one
+ * line of shell words. The fingerprint lists everything about the toolchain
+ * that changes the output, for the compile cache key. */
 #define _GNU_SOURCE
 #include "runtime/cc.h"
 #include "runtime/isa.h"
@@ -30,7 +32,7 @@ extern char **environ;
 #endif
 
 #define CAPTURE_MAX (64 * 1024) /* compiler output kept for messages */
-#define MAX_ARGV (IC_CC_MAX_ARGS + 64)
+#define MAX_ARGV (IC_CC_MAX_ARGS + 80)
 
 /* Libraries every model links after the runtime archive, in order. */
 static const char *const link_libs[] = {"-ldnnl", "-lsleef", "-lm"};
@@ -43,18 +45,39 @@ static void copy_str(char *dst, size_t size, const char *src) {
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* path made absolute against the current directory (the compiler may run
+ * elsewhere); unchanged if it already is, or if getcwd fails. */
+static void absolute_path(const char *path, char *out, size_t size) {
+    char cwd[4096];
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd)) {
+        copy_str(out, size, path);
+        return;
+    }
+    int n = snprintf(out, size, "%s/%s", cwd, path);
+    if (n < 0 || (size_t)n >= size) copy_str(out, size, path); /* too long: leave it relative */
+}
+
 void ic_cc_config_default(ic_cc_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     const char *cc = getenv("CC");
-    copy_str(cfg->cc, sizeof cfg->cc, cc && cc[0] ? cc : "cc");
+    if (!cc || !cc[0]) cc = "cc";
+    /* a relative path such as ./mycc means one in this directory */
+    if (strchr(cc, '/') && cc[0] != '/' && !strchr(cc, ' '))
+        absolute_path(cc, cfg->cc, sizeof cfg->cc);
+    else
+        copy_str(cfg->cc, sizeof cfg->cc, cc);
     for (size_t i = 0; i < sizeof default_flags / sizeof default_flags[0]; i++)
         cfg->flags[cfg->n_flags++] = default_flags[i];
     copy_str(cfg->include_dirs, sizeof cfg->include_dirs, IC_RT_INCLUDE_DIRS);
     const char *rt_dir = getenv("INDUCTC_RUNTIME_DIR");
-    if (rt_dir && rt_dir[0])
-        snprintf(cfg->rt_library, sizeof cfg->rt_library, "%s/libinductc_rt.a", rt_dir);
-    else
+    if (rt_dir && rt_dir[0]) {
+        char abs[sizeof cfg->rt_library];
+        absolute_path(rt_dir, abs, sizeof abs);
+        if (snprintf(cfg->rt_library, sizeof cfg->rt_library, "%s/libinductc_rt.a", abs) >= (int)sizeof cfg->rt_library)
+            copy_str(cfg->rt_library, sizeof cfg->rt_library, abs); /* too long: fails later, naming the dir */
+    } else {
         copy_str(cfg->rt_library, sizeof cfg->rt_library, IC_RT_LIBRARY);
+    }
     const char *dbg = getenv("INDUCTC_DEBUG");
     cfg->verbose = dbg && atoi(dbg) >= 4;
 }
@@ -83,9 +106,10 @@ typedef struct run_result {
     int signal;      /* terminating signal, 0 if it exited */
 } run_result;
 
-/* Runs argv[0] with argv, collecting its stdout and stderr into out (at most
- * CAPTURE_MAX bytes are kept; the rest is read and dropped). */
-static ic_status run_capture(char *const *argv, ic_strbuf *out, run_result *res, ic_diag *d) {
+/* Runs argv[0] with argv in directory dir (NULL: this one), collecting its
+ * stdout and stderr into out (at most CAPTURE_MAX bytes are kept; the rest is
+ * read and dropped). */
+static ic_status run_capture(char *const *argv, const char *dir, ic_strbuf *out, run_result *res, ic_diag *d) {
     memset(res, 0, sizeof *res);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return ic_diag_set(d, IC_ERR_IO, "cannot create a pipe: %s", strerror(errno));
@@ -94,6 +118,7 @@ static ic_status run_capture(char *const *argv, ic_strbuf *out, run_result *res,
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (dir) posix_spawn_file_actions_addchdir_np(&fa, dir);
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -145,12 +170,68 @@ static int add_include_args(const ic_cc_config *cfg, char *buf, size_t size, cha
     return n;
 }
 
-/* The command line as one string, for messages and verbose output. */
-static void join_argv(char *const *argv, ic_strbuf *out) {
+/* Appends arg so that a shell would read it back as one word, on one line:
+ * bare when it is made of safe characters, else in '...', else (control
+ * characters) in bash's $'...' with escapes. Messages stay one line and the
+ * command can be pasted into a shell. */
+static void append_quoted(ic_strbuf *out, const char *arg) {
+    bool bare = arg[0] != '\0', ctrl = false;
+    for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) ctrl = true;
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("-_./=:+,@%", *p) || *p >= 0x80))
+            bare = false;
+    }
+    if (bare) {
+        ic_strbuf_puts(out, arg);
+    } else if (!ctrl) {
+        ic_strbuf_puts(out, "'");
+        for (const char *p = arg; *p; p++) ic_strbuf_puts(out, *p == '\'' ? "'\\''" : (char[]){*p, 0});
+        ic_strbuf_puts(out, "'");
+    } else {
+        ic_strbuf_puts(out, "$'");
+        for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+            if (*p == '\n') ic_strbuf_puts(out, "\\n");
+            else if (*p == '\t') ic_strbuf_puts(out, "\\t");
+            else if (*p == '\\' || *p == '\'') ic_strbuf_printf(out, "\\%c", *p);
+            else if (*p < 0x20 || *p == 0x7f) ic_strbuf_printf(out, "\\x%02x", *p);
+            else ic_strbuf_append(out, (const char *)p, 1);
+        }
+        ic_strbuf_puts(out, "'");
+    }
+}
+
+/* The command line as one line of shell words, for messages and verbose output. */
+static void join_argv(char *const *argv, const char *dir, ic_strbuf *out) {
+    if (dir) {
+        ic_strbuf_puts(out, "cd ");
+        append_quoted(out, dir);
+        ic_strbuf_puts(out, " && ");
+    }
     for (int i = 0; argv[i]; i++) {
         if (i) ic_strbuf_puts(out, " ");
-        ic_strbuf_puts(out, argv[i]);
+        append_quoted(out, argv[i]);
     }
+}
+
+#define MAX_CC_WORDS 16
+
+/* The words of cfg->cc into words (storage in buf): the whole string when it
+ * has no blanks or names an executable file, else split at blanks, as make
+ * does with $(CC) (e.g. "ccache gcc"; no quoting). Returns the count (>= 1). */
+static int cc_words(const ic_cc_config *cfg, char *buf, size_t size, char **words) {
+    copy_str(buf, size, cfg->cc);
+    words[0] = buf;
+    if (!strpbrk(buf, " \t") || access(buf, X_OK) == 0) return 1;
+    int n = 0;
+    for (char *p = buf; *p && n < MAX_CC_WORDS;) {
+        while (*p == ' ' || *p == '\t') *p++ = '\0';
+        if (!*p) break;
+        words[n++] = p;
+        while (*p && *p != ' ' && *p != '\t') p++;
+    }
+    if (n == 0) words[n++] = buf; /* all blanks: let the spawn fail on it */
+    return n;
 }
 
 /* Up to max_lines non-empty lines of text, joined with " | ". */
@@ -170,17 +251,16 @@ static void first_lines(const char *text, int max_lines, ic_strbuf *out) {
     }
 }
 
-ic_status ic_cc_build(const ic_cc_config *cfg, const char *c_path, const char *so_path, ic_diag *d) {
+ic_status ic_cc_build_in(const ic_cc_config *cfg, const char *dir, const char *c_path, const char *so_path,
+                         ic_diag *d) {
     char *argv[MAX_ARGV];
+    char ccbuf[sizeof cfg->cc];
     char incbuf[sizeof cfg->include_dirs + 64 * 3];
-    char out_arg[4096 + 4];
-    int n = 0;
-    argv[n++] = (char *)cfg->cc;
+    int n = cc_words(cfg, ccbuf, sizeof ccbuf, argv);
     for (int i = 0; i < cfg->n_flags && n < MAX_ARGV - 16; i++) argv[n++] = (char *)cfg->flags[i];
     n = add_include_args(cfg, incbuf, sizeof incbuf, argv, n, MAX_ARGV - 12);
-    snprintf(out_arg, sizeof out_arg, "%s", so_path);
     argv[n++] = "-o";
-    argv[n++] = out_arg;
+    argv[n++] = (char *)so_path;
     argv[n++] = (char *)c_path;
     if (cfg->rt_library[0]) argv[n++] = (char *)cfg->rt_library;
     for (size_t i = 0; i < sizeof link_libs / sizeof link_libs[0]; i++) argv[n++] = (char *)link_libs[i];
@@ -188,15 +268,15 @@ ic_status ic_cc_build(const ic_cc_config *cfg, const char *c_path, const char *s
 
     ic_strbuf cmd;
     ic_strbuf_init(&cmd);
-    join_argv(argv, &cmd);
+    join_argv(argv, dir, &cmd);
     if (cfg->verbose) fprintf(stderr, "inductc: %s\n", ic_strbuf_str(&cmd));
 
     ic_strbuf output;
     ic_strbuf_init(&output);
     run_result res;
-    ic_status s = run_capture(argv, &output, &res, d);
+    ic_status s = run_capture(argv, dir, &output, &res, d);
     if (s == IC_OK && res.spawn_errno) {
-        s = ic_diag_set(d, IC_ERR_COMPILE, "cannot run C compiler '%s': %s", cfg->cc, strerror(res.spawn_errno));
+        s = ic_diag_set(d, IC_ERR_COMPILE, "cannot run C compiler '%s': %s", argv[0], strerror(res.spawn_errno));
     } else if (s == IC_OK && (res.exit_code != 0 || res.signal)) {
         ic_strbuf lines;
         ic_strbuf_init(&lines);
@@ -206,7 +286,7 @@ ic_status ic_cc_build(const ic_cc_config *cfg, const char *c_path, const char *s
                             ic_strbuf_str(&lines), ic_strbuf_str(&cmd));
         else
             s = ic_diag_set(d, IC_ERR_COMPILE, "cc failed (exit %d): %s; command: %s", res.exit_code,
-                            ic_strbuf_str(&lines), ic_strbuf_str(&cmd));
+                            lines.len ? ic_strbuf_str(&lines) : "(no output)", ic_strbuf_str(&cmd));
         ic_strbuf_free(&lines);
     } else if (s == IC_OK && cfg->verbose && output.len) {
         fputs(ic_strbuf_str(&output), stderr);
@@ -216,21 +296,33 @@ ic_status ic_cc_build(const ic_cc_config *cfg, const char *c_path, const char *s
     return s;
 }
 
+ic_status ic_cc_build(const ic_cc_config *cfg, const char *c_path, const char *so_path, ic_diag *d) {
+    return ic_cc_build_in(cfg, NULL, c_path, so_path, d);
+}
+
 ic_status ic_cc_version(const ic_cc_config *cfg, ic_strbuf *out, ic_diag *d) {
-    char *argv[] = {(char *)cfg->cc, "--version", NULL};
+    char *argv[MAX_CC_WORDS + 2];
+    char ccbuf[sizeof cfg->cc];
+    int n = cc_words(cfg, ccbuf, sizeof ccbuf, argv);
+    argv[n++] = "--version";
+    argv[n] = NULL;
     ic_strbuf output;
     ic_strbuf_init(&output);
     run_result res;
-    ic_status s = run_capture(argv, &output, &res, d);
-    if (s == IC_OK && res.spawn_errno)
-        s = ic_diag_set(d, IC_ERR_COMPILE, "cannot run C compiler '%s': %s", cfg->cc, strerror(res.spawn_errno));
-    else if (s == IC_OK && res.exit_code != 0)
-        s = ic_diag_set(d, IC_ERR_COMPILE, "'%s --version' failed (exit %d)", cfg->cc, res.exit_code);
-    if (s == IC_OK) {
-        const char *t = ic_strbuf_str(&output);
-        size_t len = strcspn(t, "\n");
-        ic_strbuf_append(out, t, len);
+    ic_status s = run_capture(argv, NULL, &output, &res, d);
+    const char *t = ic_strbuf_str(&output);
+    if (s == IC_OK && res.spawn_errno) {
+        s = ic_diag_set(d, IC_ERR_COMPILE, "cannot run C compiler '%s': %s", argv[0], strerror(res.spawn_errno));
+    } else if (s == IC_OK && (res.exit_code != 0 || res.signal)) {
+        ic_strbuf lines;
+        ic_strbuf_init(&lines);
+        first_lines(t, 2, &lines);
+        s = ic_diag_set(d, IC_ERR_COMPILE, "'%s --version' failed (%s %d)%s%s", cfg->cc,
+                        res.signal ? "signal" : "exit", res.signal ? res.signal : res.exit_code, lines.len ? ": " : "",
+                        ic_strbuf_str(&lines));
+        ic_strbuf_free(&lines);
     }
+    if (s == IC_OK) ic_strbuf_append(out, t, strcspn(t, "\n"));
     ic_strbuf_free(&output);
     return s;
 }
@@ -324,8 +416,9 @@ static void resolve_program(const char *name, char *out, size_t size) {
 }
 
 ic_status ic_cc_fingerprint(const ic_cc_config *cfg, ic_strbuf *out, ic_diag *d) {
-    char resolved[4096];
-    resolve_program(cfg->cc, resolved, sizeof resolved);
+    char resolved[4096], ccbuf[sizeof cfg->cc], *words[MAX_CC_WORDS];
+    cc_words(cfg, ccbuf, sizeof ccbuf, words);
+    resolve_program(words[0], resolved, sizeof resolved);
     ic_strbuf_printf(out, "cc=%s\ncc_path=%s\ncc_version=", cfg->cc, resolved);
     IC_TRY(ic_cc_version(cfg, out, d));
     ic_strbuf_puts(out, "\nflags=");

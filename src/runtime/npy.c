@@ -11,11 +11,13 @@
 #include "runtime/npy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -233,8 +235,13 @@ ic_status ic_npy_read_mem(const void *buf, size_t len, const char *what, ic_tens
 
 ic_status ic_npy_read(const char *path, ic_tensor *out, ic_diag *d) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us; fstat refuses it */
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        int err = errno;
+        if (fd >= 0) close(fd);
+        return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(err));
+    }
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

@@ -2,16 +2,16 @@
  * end in a graph or a one-line error, never a crash, hang or leak; a graph that
  * parses must also print and parse back.
  *
- * Not built by CMake. From the repository root:
+ * Built by tests/fuzz/CMakeLists.txt when configured with clang and
+ * -DIC_FUZZ=ON; tools/ci_extra.sh fuzz builds and runs it for a fixed time.
+ * By hand, from the repository root:
  *
- *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *     tests/fuzz/fuzz_graph_parser.c src/ir/text_lex.c src/ir/text_parse.c src/ir/text_print.c \
- *     src/ir/graph.c src/ir/arena.c src/ir/attrs.c src/ir/diag.c src/ir/ops.c src/ir/strbuf.c \
- *     src/ir/shape.c src/ir/verify.c -lm -o /tmp/fuzz_graph_parser
- *   /tmp/fuzz_graph_parser -max_len=4096 -dict=tests/fuzz/graph.dict tests/fuzz/corpus_graph
+ *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DIC_SANITIZE=ON -DIC_FUZZ=ON
+ *   cmake --build build-fuzz --target fuzz_graph_parser
+ *   cp -r tests/fuzz/corpus_graph /tmp/corpus    # new inputs are written into it
+ *   build-fuzz/tests/fuzz/fuzz_graph_parser -max_len=4096 -dict=tests/fuzz/graph.dict /tmp/corpus
  *
- * (Copy the corpus directory first if you do not want new inputs written into
- * the tree.) Inputs name no sidecar file that exists, so weights lines fail
+ * Inputs name no sidecar file that exists, so weights lines fail
  * with an i/o error; everything else is reachable. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,9 @@
 /* fuzz_npy.c — libFuzzer target for the .npy reader (ic_npy_read_mem).
  *
- * Not built by CMake: it needs clang's -fsanitize=fuzzer. From the repo root:
+ * Built by tests/fuzz/CMakeLists.txt when configured with clang and
+ * -DIC_FUZZ=ON (see fuzz_graph_parser.c); tools/ci_extra.sh fuzz runs it:
  *
- *     clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *         tests/fuzz/fuzz_npy.c src/runtime/npy.c src/ir/tensor.c src/ir/diag.c \
- *         src/ir/graph.c src/ir/ops.c src/ir/arena.c src/ir/attrs.c \
- *         src/ir/shape.c -lm -o /tmp/fuzz_npy
- *     /tmp/fuzz_npy -max_total_time=60 tests/fuzz/corpus_npy
+ *     build-fuzz/tests/fuzz/fuzz_npy -max_total_time=60 /tmp/copy-of-corpus_npy
  *
  * The reader must return an error, never crash or read out of bounds, for
  * any bytes; when it succeeds the tensor's size must fit in the input. */

@@ -1,14 +1,17 @@
-/* test_cache.c — the compile cache: directory precedence, what the key
- * depends on (graph, weights, compiler flags, ISA) and what it must not
- * (internal value names), and which entries on disk are trusted. */
+/* test_cache.c — the compile cache: directory precedence and ownership, what
+ * the key depends on (graph, weights, compiler flags, ISA) and what it must
+ * not (internal value names), which entries on disk are trusted (trailer,
+ * owner, mode, hash), the build lock, and list/prune. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "helpers/test_util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ir/text.h"
@@ -237,6 +240,57 @@ static void copy_prefix(const char *src, const char *dst, long max) {
     assert_int_equal(fclose(out), 0);
 }
 
+static long file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Overwrites one byte of path at off (negative: from the end). */
+static void poke(const char *path, long off, unsigned char byte) {
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, off < 0 ? SEEK_END : SEEK_SET), 0);
+    assert_int_equal(fputc(byte, f), byte);
+    assert_int_equal(fclose(f), 0);
+}
+
+static ic_cache_key test_key(char fill) {
+    ic_cache_key key;
+    memset(&key, 0, sizeof key);
+    for (int i = 0; i < 16; i++) key.bytes[i] = (uint8_t)(fill + i);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        key.hex[2 * i] = digits[key.bytes[i] >> 4];
+        key.hex[2 * i + 1] = digits[key.bytes[i] & 15];
+    }
+    return key;
+}
+
+/* A sealed entry for key at path: this test's own executable plus the trailer. */
+static void make_entry(const char *path, const ic_cache_key *key) {
+    copy_prefix("/proc/self/exe", path, -1);
+    chmod(path, 0755);
+    ic_diag d = {0};
+    if (ic_cache_seal(path, key, &d) != IC_OK) fail_msg("seal: %s", d.msg);
+}
+
+/* Looks key up in dir; returns whether it hit and puts the reason for a miss in *why. */
+static bool lookup(const char *dir, const ic_cache_key *key, const char **why) {
+    char path[1024];
+    bool hit = true;
+    ic_diag d = {0};
+    if (ic_cache_lookup(dir, key, path, sizeof path, &hit, why, &d) != IC_OK) fail_msg("lookup: %s", d.msg);
+    return hit;
+}
+
+/* The entry must be a miss, for a reason containing want, and gone afterwards. */
+static void expect_discarded(const char *dir, const ic_cache_key *key, const char *entry, const char *want) {
+    const char *why = NULL;
+    assert_false(lookup(dir, key, &why));
+    if (!why || !strstr(why, want)) fail_msg("discarded for '%s', wanted '%s'", why ? why : "(nothing)", want);
+    assert_int_not_equal(access(entry, F_OK), 0);
+}
+
 static void test_lookup(void **state) {
     (void)state;
     char dir[512], path[1024];
@@ -244,65 +298,306 @@ static void test_lookup(void **state) {
     ic_diag d = {0};
     char resolved[1024];
     assert_int_equal(ic_cache_dir(dir, resolved, sizeof resolved, &d), IC_OK);
-    ic_cache_key key;
-    memset(&key, 0, sizeof key);
-    strcpy(key.hex, "0123456789abcdef0123456789abcdef");
+    ic_cache_key key = test_key(1), other = test_key(2);
     bool hit = true;
+    const char *why = "x";
 
-    /* Nothing there. */
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
+    /* Nothing there: a miss with no reason. */
+    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &why, &d), IC_OK);
     assert_false(hit);
+    assert_null(why);
     char want[1024];
     snprintf(want, sizeof want, "%s/%s.so", dir, key.hex);
     assert_string_equal(path, want);
 
-    /* Not an ELF file: a miss, and the bad entry is removed. */
+    /* Not an ELF file and no trailer: a miss, and the bad entry is removed. */
     write_bytes(want, "garbage, not a shared object", 28);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
-    assert_int_not_equal(access(want, F_OK), 0);
+    expect_discarded(dir, &key, want, "no inductc trailer");
 
-    /* A whole ELF file (this test's own executable) is a hit. */
+    /* A whole ELF file without the trailer (never written by inductc): a miss. */
     copy_prefix("/proc/self/exe", want, -1);
     chmod(want, 0755);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_true(hit);
+    expect_discarded(dir, &key, want, "no inductc trailer");
 
-    /* Writable by others: not trusted. */
-    chmod(want, 0777);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
-    assert_int_not_equal(access(want, F_OK), 0);
+    /* Sealed for this key: a hit, and the hit marks it used now. */
+    make_entry(want, &key);
+    struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, want, old, 0), 0);
+    assert_true(lookup(dir, &key, &why));
+    struct stat st;
+    assert_int_equal(stat(want, &st), 0);
+    assert_true(st.st_mtime > 1000000000 + 86400);
+    assert_true(lookup(dir, &key, &why)); /* and again */
 
-    /* Writable by the group: not trusted either. */
-    copy_prefix("/proc/self/exe", want, -1);
+    /* Sealed for another key, or for another model ABI: stale, rebuilt. */
+    make_entry(want, &other);
+    expect_discarded(dir, &key, want, "another key");
+    make_entry(want, &key);
+    poke(want, -IC_CACHE_TRAILER_SIZE + 32, 0x7f); /* the ABI version field */
+    expect_discarded(dir, &key, want, "another model ABI version");
+
+    /* One flipped byte in the middle: the hash catches it. */
+    make_entry(want, &key);
+    poke(want, file_size(want) / 2, 0x5a);
+    poke(want, file_size(want) / 2 + 1, 0xa5);
+    expect_discarded(dir, &key, want, "corrupted");
+    /* A flipped byte in the hash itself. */
+    make_entry(want, &key);
+    poke(want, -1, 0x00);
+    poke(want, -2, 0xff);
+    expect_discarded(dir, &key, want, "corrupted");
+
+    /* Truncated: the trailer is gone; cut inside the trailer: no magic either. */
+    make_entry(want, &key);
+    long size = file_size(want);
+    char cut[1100];
+    snprintf(cut, sizeof cut, "%s.cut", want);
+    copy_prefix(want, cut, 4096);
+    assert_int_equal(rename(cut, want), 0);
+    expect_discarded(dir, &key, want, "no inductc trailer");
+    make_entry(want, &key);
+    copy_prefix(want, cut, size - 10);
+    assert_int_equal(rename(cut, want), 0);
+    expect_discarded(dir, &key, want, "no inductc trailer");
+    /* Bytes appended after a good trailer. */
+    make_entry(want, &key);
+    FILE *f = fopen(want, "ab");
+    assert_non_null(f);
+    fputs("inductc-entry-v1 but not really, 64 bytes of junk appended at the end", f);
+    fclose(f);
+    expect_discarded(dir, &key, want, "trailer");
+
+    /* Writable by others or by the group: not trusted. */
+    make_entry(want, &key);
+    chmod(want, 0757);
+    expect_discarded(dir, &key, want, "writable by group or others");
+    make_entry(want, &key);
     chmod(want, 0775);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
+    expect_discarded(dir, &key, want, "writable by group or others");
 
-    /* Truncated ELF (the section table is cut off): a miss. */
-    copy_prefix("/proc/self/exe", want, 4096);
-    chmod(want, 0755);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
-    assert_int_not_equal(access(want, F_OK), 0);
+    /* Owned by another user (only root can make one). */
+    if (geteuid() == 0) {
+        make_entry(want, &key);
+        assert_int_equal(chown(want, 65534, 65534), 0);
+        expect_discarded(dir, &key, want, "owned by another user");
+    }
 
-    /* A symlink, even to a good file: a miss. */
+    /* A symlink, even to a good entry: a miss, and only the link goes. */
     char target[1024];
     snprintf(target, sizeof target, "%s/target.so", tmp_dir);
-    copy_prefix("/proc/self/exe", target, -1);
-    chmod(target, 0755);
+    make_entry(target, &key);
     assert_int_equal(symlink(target, want), 0);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
-    assert_int_equal(access(target, F_OK), 0); /* the link went, not what it pointed at */
+    expect_discarded(dir, &key, want, "symbolic link");
+    assert_int_equal(access(target, F_OK), 0);
 
-    /* A directory in the way: a miss. */
-    unlink(want);
+    /* A directory in the way: a miss, and it is removed if empty. */
     assert_int_equal(mkdir(want, 0700), 0);
-    assert_int_equal(ic_cache_lookup(dir, &key, path, sizeof path, &hit, &d), IC_OK);
-    assert_false(hit);
-    rmdir(want);
+    assert_false(lookup(dir, &key, &why));
+    assert_non_null(why);
+    assert_int_not_equal(access(want, F_OK), 0);
+
+    /* And a good entry after all that is a hit again. */
+    make_entry(want, &key);
+    assert_true(lookup(dir, &key, &why));
+    assert_null(why);
+}
+
+/* --- the directory must be ours alone ---------------------------------------------- */
+
+static void expect_dir_refused(const char *dir, const char *want) {
+    char out[1024];
+    ic_diag d = {0};
+    assert_int_equal(ic_cache_dir(dir, out, sizeof out, &d), IC_ERR_IO);
+    if (!strstr(d.msg, want) || !strstr(d.msg, dir) || !strstr(d.msg, "--no-cache") || strchr(d.msg, '\n'))
+        fail_msg("message '%s', wanted '%s'", d.msg, want);
+}
+
+static void test_dir_security(void **state) {
+    (void)state;
+    char dir[512], out[1024];
+    ic_diag d = {0};
+    path_in(dir, sizeof dir, "shared");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(ic_cache_dir(dir, out, sizeof out, &d), IC_OK);
+
+    chmod(dir, 0777);
+    expect_dir_refused(dir, "writable by others (mode 777)");
+    chmod(dir, 01777); /* sticky like /tmp: still refused */
+    expect_dir_refused(dir, "writable by others");
+    chmod(dir, 0770);
+    expect_dir_refused(dir, "writable by its group (mode 770)");
+    chmod(dir, 0755); /* readable by others is fine */
+    assert_int_equal(ic_cache_dir(dir, out, sizeof out, &d), IC_OK);
+
+    /* Through a symlink to a good directory: fine (~/.cache often is one). */
+    char link[512];
+    path_in(link, sizeof link, "link-to-shared");
+    assert_int_equal(symlink(dir, link), 0);
+    assert_int_equal(ic_cache_dir(link, out, sizeof out, &d), IC_OK);
+
+    if (geteuid() == 0) {
+        assert_int_equal(chown(dir, 65534, 65534), 0);
+        expect_dir_refused(dir, "belongs to uid 65534");
+    } else {
+        /* Not writable by us (root could write anyway). */
+        chmod(dir, 0500);
+        expect_dir_refused(dir, "not writable");
+        chmod(dir, 0700);
+    }
+}
+
+/* --- the build lock ---------------------------------------------------------------------- */
+
+static void test_lock(void **state) {
+    (void)state;
+    char dir[512], lock[1024];
+    path_in(dir, sizeof dir, "locks");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    ic_cache_key key = test_key(7);
+    snprintf(lock, sizeof lock, "%s/%s.lock", dir, key.hex);
+    bool busy = true;
+    int fd = ic_cache_lock_try(dir, &key, &busy);
+    assert_true(fd >= 0);
+    assert_false(busy);
+    assert_int_equal(access(lock, F_OK), 0);
+    /* a second taker (another open file: as another process would) finds it busy */
+    int fd2 = ic_cache_lock_try(dir, &key, &busy);
+    assert_true(fd2 >= 0);
+    assert_true(busy);
+    close(fd2);
+    ic_cache_unlock(dir, &key, fd);
+    assert_int_not_equal(access(lock, F_OK), 0); /* no lock files pile up */
+    fd = ic_cache_lock_try(dir, &key, &busy);
+    assert_false(busy);
+    ic_cache_unlock(dir, &key, fd);
+    ic_cache_unlock(dir, &key, -1); /* no lock: nothing happens */
+    /* no lock can be made in a missing directory: -1, and callers go on without */
+    char missing[512];
+    path_in(missing, sizeof missing, "no-such-dir");
+    assert_int_equal(ic_cache_lock_try(missing, &key, &busy), -1);
+    assert_false(busy);
+}
+
+/* --- list and prune ---------------------------------------------------------------------- */
+
+static void make_sized(const char *dir, const char *name, size_t size, time_t mtime) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++) fputc('x', f);
+    assert_int_equal(fclose(f), 0);
+    struct timespec t[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool exists_in(const char *dir, const char *name) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+#define KEY_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define KEY_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define KEY_C "cccccccccccccccccccccccccccccccc"
+#define KEY_D "0123456789abcdef0123456789abcdef"
+
+static void test_list_and_prune(void **state) {
+    (void)state;
+    char dir[512], sub[1024];
+    path_in(dir, sizeof dir, "manage");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    time_t now = time(NULL);
+    make_sized(dir, KEY_A ".so", 1000, now - 300); /* oldest */
+    make_sized(dir, KEY_B ".so", 2000, now - 100);
+    make_sized(dir, KEY_C ".so", 4000, now - 10); /* newest */
+    make_sized(dir, KEY_D ".so", 500, now - 200);
+    /* not entries: never listed, never removed */
+    make_sized(dir, "notes.txt", 100000, now - 99999);
+    make_sized(dir, "ABCDEFABCDEFABCDEFABCDEFABCDEFAB.so", 10, now - 99999); /* upper case */
+    make_sized(dir, KEY_A ".so.bak", 10, now - 99999);
+    make_sized(dir, "tmp-file", 10, now - 99999);
+    /* leftovers: a stale and a fresh lock, a stale and a fresh build dir */
+    make_sized(dir, KEY_A ".lock", 0, now - 7200);
+    make_sized(dir, KEY_B ".lock", 0, now);
+    snprintf(sub, sizeof sub, "%s/tmp-OLD123", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    make_sized(sub, "model.c", 10, now - 7200);
+    struct timespec t[2] = {{.tv_sec = now - 7200}, {.tv_sec = now - 7200}};
+    assert_int_equal(utimensat(AT_FDCWD, sub, t, 0), 0);
+    snprintf(sub, sizeof sub, "%s/tmp-NEW456", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+
+    ic_cache_entry *v;
+    size_t n;
+    ic_diag d = {0};
+    assert_int_equal(ic_cache_list(dir, &v, &n, &d), IC_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0].key, KEY_C); /* most recently used first */
+    assert_string_equal(v[1].key, KEY_B);
+    assert_string_equal(v[2].key, KEY_D);
+    assert_string_equal(v[3].key, KEY_A);
+    assert_int_equal(v[0].size, 4000);
+    assert_int_equal(v[3].mtime, now - 300);
+    free(v);
+
+    /* 7500 bytes in all; at most 6000 drops A (1000) and D (500) */
+    size_t removed;
+    uint64_t freed;
+    assert_int_equal(ic_cache_prune(dir, 6000, &removed, &freed, &d), IC_OK);
+    assert_int_equal(freed, 1500);
+    assert_int_equal(removed, 4); /* two entries, the stale lock, the stale build dir */
+    assert_false(exists_in(dir, KEY_A ".so"));
+    assert_false(exists_in(dir, KEY_D ".so"));
+    assert_true(exists_in(dir, KEY_B ".so"));
+    assert_true(exists_in(dir, KEY_C ".so"));
+    assert_false(exists_in(dir, KEY_A ".lock"));
+    assert_true(exists_in(dir, KEY_B ".lock"));
+    assert_false(exists_in(dir, "tmp-OLD123"));
+    assert_true(exists_in(dir, "tmp-NEW456"));
+
+    /* already small enough: nothing to do */
+    assert_int_equal(ic_cache_prune(dir, 6000, &removed, &freed, &d), IC_OK);
+    assert_int_equal(removed, 0);
+    /* 0 clears every entry, and still nothing else */
+    assert_int_equal(ic_cache_prune(dir, 0, &removed, &freed, &d), IC_OK);
+    assert_int_equal(removed, 2);
+    assert_int_equal(freed, 6000);
+    assert_int_equal(ic_cache_list(dir, &v, &n, &d), IC_OK);
+    assert_int_equal(n, 0);
+    free(v);
+    assert_true(exists_in(dir, "notes.txt"));
+    assert_true(exists_in(dir, "ABCDEFABCDEFABCDEFABCDEFABCDEFAB.so"));
+    assert_true(exists_in(dir, KEY_A ".so.bak"));
+    assert_true(exists_in(dir, "tmp-file"));
+
+    char missing[512];
+    path_in(missing, sizeof missing, "no-such-cache");
+    assert_int_equal(ic_cache_list(missing, &v, &n, &d), IC_ERR_IO);
+    assert_non_null(strstr(d.msg, "no-such-cache"));
+}
+
+static void test_parse_size(void **state) {
+    (void)state;
+    uint64_t v = 0;
+    assert_true(ic_cache_parse_size("500M", &v));
+    assert_int_equal(v, 500ull << 20);
+    assert_true(ic_cache_parse_size("2G", &v));
+    assert_int_equal(v, 2ull << 30);
+    assert_true(ic_cache_parse_size("1.5g", &v));
+    assert_int_equal(v, 3ull << 29);
+    assert_true(ic_cache_parse_size("4096", &v));
+    assert_int_equal(v, 4096);
+    assert_true(ic_cache_parse_size("10k", &v));
+    assert_int_equal(v, 10240);
+    assert_true(ic_cache_parse_size("1GiB", &v));
+    assert_int_equal(v, 1ull << 30);
+    assert_true(ic_cache_parse_size("0", &v));
+    assert_int_equal(v, 0);
+    const char *bad[] = {"", "M", "-1G", "1X", "1GG", "2 G", " 2G", "nan", "inf", "1e30T", "0x10", NULL};
+    for (int i = 0; bad[i]; i++)
+        if (ic_cache_parse_size(bad[i], &v)) fail_msg("'%s' parsed", bad[i]);
+    assert_false(ic_cache_parse_size(NULL, &v));
 }
 
 int main(void) {
@@ -310,6 +605,8 @@ int main(void) {
         cmocka_unit_test(test_dir_precedence),          cmocka_unit_test(test_dir_unusable),
         cmocka_unit_test(test_key_depends_on_graph),    cmocka_unit_test(test_key_depends_on_weights),
         cmocka_unit_test(test_key_depends_on_flags_and_isa), cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_dir_security),            cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_list_and_prune),          cmocka_unit_test(test_parse_size),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
