@@ -73,6 +73,15 @@ static ic_status read_fixed(const ic_node *n, const char *name, uint32_t want, i
     return IC_OK;
 }
 
+/* The layout attribute of conv and pooling ops: "nchw" (default) or "nhwc". */
+static ic_status read_layout(const ic_node *n, bool *channels_last, ic_diag *d) {
+    const char *s = ic_attr_str(n, "layout", "nchw");
+    *channels_last = strcmp(s, "nhwc") == 0;
+    if (!*channels_last && strcmp(s, "nchw") != 0)
+        return ic_diag_set(d, IC_ERR_INVALID, "%s: layout must be nchw or nhwc, got '%s'", ic_op_get(n->op)->name, s);
+    return IC_OK;
+}
+
 ic_status ic_conv_params_get(const ic_node *n, ic_conv_params *out, ic_diag *d) {
     *out = (ic_conv_params){.strides = {1, 1}, .pads = {0, 0, 0, 0}, .dilations = {1, 1}, .group = 1};
     IC_TRY(read_fixed(n, "strides", 2, out->strides, d));
@@ -87,7 +96,14 @@ ic_status ic_conv_params_get(const ic_node *n, ic_conv_params *out, ic_diag *d) 
     for (int i = 0; i < 4; i++)
         if (out->pads[i] < 0) return ic_diag_set(d, IC_ERR_INVALID, "%s: pads must be >= 0", op);
     if (out->group < 1) return ic_diag_set(d, IC_ERR_INVALID, "%s: group must be >= 1", op);
-    return IC_OK;
+    if (n->op == IC_OP_CONV_TRANSPOSE) {
+        IC_TRY(read_fixed(n, "output_padding", 2, out->output_padding, d));
+        for (int i = 0; i < 2; i++)
+            if (out->output_padding[i] < 0 ||
+                (out->output_padding[i] >= out->strides[i] && out->output_padding[i] >= out->dilations[i]))
+                return ic_diag_set(d, IC_ERR_INVALID, "%s: output_padding must be >= 0 and below the stride or dilation", op);
+    }
+    return read_layout(n, &out->channels_last, d);
 }
 
 ic_status ic_pool_params_get(const ic_node *n, ic_pool_params *out, ic_diag *d) {
@@ -109,7 +125,7 @@ ic_status ic_pool_params_get(const ic_node *n, ic_pool_params *out, ic_diag *d) 
     for (int i = 0; i < 4; i++)
         if (out->pads[i] < 0 || out->pads[i] >= out->kernel[i % 2] * out->dilations[i % 2])
             return ic_diag_set(d, IC_ERR_INVALID, "%s: pads must be >= 0 and smaller than the window", op);
-    return IC_OK;
+    return read_layout(n, &out->channels_last, d);
 }
 
 ic_gemm_params ic_gemm_params_get(const ic_node *n) {
@@ -256,5 +272,163 @@ ic_status ic_slice_params_get(const ic_node *n, const ic_shape *in, ic_slice_par
         out->step[a] = c > 1 ? st : 1; /* a huge step that picks one element must not overflow a stride */
         out->count[a] = c;
     }
+    return IC_OK;
+}
+
+/* --- ops of the ONNX front end ---------------------------------------------------- */
+
+double ic_elu_alpha(const ic_node *n) {
+    return ic_attr_float(n, "alpha", n->op == IC_OP_SELU ? 1.67326319217681884765625 : 1.0);
+}
+
+double ic_selu_gamma(const ic_node *n) { return ic_attr_float(n, "gamma", 1.05070102214813232421875); }
+
+bool ic_mod_is_fmod(const ic_node *n) { return ic_attr_int(n, "fmod", 0) != 0; }
+
+ic_status ic_arg_params_get(const ic_node *n, int32_t rank, ic_arg_params *out, ic_diag *d) {
+    int64_t axis = ic_attr_int(n, "axis", 0);
+    if (!ic_axis_normalize(axis, rank, &out->axis))
+        return ic_diag_set(d, IC_ERR_INVALID, "%s: axis %lld out of range for rank %d", ic_op_get(n->op)->name,
+                           (long long)axis, rank);
+    out->keepdims = ic_attr_int(n, "keepdims", 1) != 0;
+    out->select_last = ic_attr_int(n, "select_last_index", 0) != 0;
+    return IC_OK;
+}
+
+ic_status ic_cumsum_params_get(const ic_node *n, int32_t rank, ic_cumsum_params *out, ic_diag *d) {
+    if (!ic_node_attr(n, "axis")) return ic_diag_set(d, IC_ERR_INVALID, "cumsum: attribute 'axis' is required");
+    int64_t axis = ic_attr_int(n, "axis", 0);
+    if (!ic_axis_normalize(axis, rank, &out->axis))
+        return ic_diag_set(d, IC_ERR_INVALID, "cumsum: axis %lld out of range for rank %d", (long long)axis, rank);
+    out->exclusive = ic_attr_int(n, "exclusive", 0) != 0;
+    out->reverse = ic_attr_int(n, "reverse", 0) != 0;
+    return IC_OK;
+}
+
+ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, ic_diag *d) {
+    static const char *const names[] = {"none", "add", "mul", "max", "min"};
+    const char *s = ic_attr_str(n, "reduction", "none");
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ic_scatter_reduction)i;
+            return IC_OK;
+        }
+    return ic_diag_set(d, IC_ERR_INVALID, "%s: reduction '%s' is not none, add, mul, max or min", ic_op_get(n->op)->name, s);
+}
+
+int64_t ic_gather_nd_batch_dims(const ic_node *n) { return ic_attr_int(n, "batch_dims", 0); }
+
+ic_status ic_tile_repeats(const ic_node *n, int32_t rank, int64_t out[IC_MAX_RANK], ic_diag *d) {
+    uint32_t k;
+    const int64_t *r = ic_attr_ints(n, "repeats", &k);
+    if (!r && !ic_node_attr(n, "repeats")) return ic_diag_set(d, IC_ERR_INVALID, "tile: attribute 'repeats' is required");
+    if ((int32_t)k != rank)
+        return ic_diag_set(d, IC_ERR_INVALID, "tile: 'repeats' has %u entries for rank %d", k, rank);
+    for (int32_t i = 0; i < rank; i++) {
+        if (r[i] < 0) return ic_diag_set(d, IC_ERR_INVALID, "tile: repeats must be >= 0");
+        out[i] = r[i];
+    }
+    return IC_OK;
+}
+
+ic_status ic_pad_params_get(const ic_node *n, int32_t rank, ic_pad_params *out, ic_diag *d) {
+    uint32_t k;
+    const int64_t *pads = ic_attr_ints(n, "pads", &k);
+    if (!pads && !ic_node_attr(n, "pads")) return ic_diag_set(d, IC_ERR_INVALID, "pad: attribute 'pads' is required");
+    if (k != 2u * (uint32_t)rank)
+        return ic_diag_set(d, IC_ERR_INVALID, "pad: 'pads' has %u entries for rank %d (needs %d)", k, rank, 2 * rank);
+    memset(out, 0, sizeof *out);
+    for (int32_t i = 0; i < rank; i++) {
+        out->begin[i] = pads[i];
+        out->end[i] = pads[rank + i];
+        /* keep dims far from int64 overflow; shape inference bounds the result anyway */
+        if (out->begin[i] < -((int64_t)1 << 40) || out->begin[i] > ((int64_t)1 << 40) ||
+            out->end[i] < -((int64_t)1 << 40) || out->end[i] > ((int64_t)1 << 40))
+            return ic_diag_set(d, IC_ERR_INVALID, "pad: pads entry out of range");
+    }
+    const char *mode = ic_attr_str(n, "mode", "constant");
+    if (strcmp(mode, "constant") == 0)
+        out->mode = IC_PAD_CONSTANT;
+    else if (strcmp(mode, "reflect") == 0)
+        out->mode = IC_PAD_REFLECT;
+    else if (strcmp(mode, "edge") == 0)
+        out->mode = IC_PAD_EDGE;
+    else
+        return ic_diag_set(d, IC_ERR_INVALID, "pad: mode '%s' is not constant, reflect or edge", mode);
+    out->value = ic_attr_float(n, "value", 0.0);
+    return IC_OK;
+}
+
+ic_trilu_params ic_trilu_params_get(const ic_node *n) {
+    return (ic_trilu_params){.upper = ic_attr_int(n, "upper", 1) != 0, .k = ic_attr_int(n, "k", 0)};
+}
+
+/* Index of s in names[0..count), or -1. */
+static int pick(const char *s, const char *const *names, int count) {
+    for (int i = 0; i < count; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
+
+ic_status ic_resize_params_get(const ic_node *n, const ic_shape *in, ic_resize_params *out, ic_diag *d) {
+    static const char *const modes[] = {"nearest", "linear"};
+    static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
+                                         "tf_half_pixel_for_nn"};
+    static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    memset(out, 0, sizeof *out);
+    const char *s = ic_attr_str(n, "mode", "nearest");
+    int m = pick(s, modes, 2);
+    if (m < 0) return ic_diag_set(d, IC_ERR_UNSUPPORTED, "resize: mode '%s' is not supported (nearest or linear)", s);
+    out->mode = (ic_resize_mode)m;
+    s = ic_attr_str(n, "coordinate_transformation_mode", "half_pixel");
+    m = pick(s, coords, 5);
+    if (m < 0)
+        return ic_diag_set(d, IC_ERR_UNSUPPORTED,
+                           "resize: coordinate_transformation_mode '%s' is not supported (half_pixel, asymmetric, "
+                           "align_corners, pytorch_half_pixel or tf_half_pixel_for_nn)", s);
+    out->coord = (ic_resize_coord)m;
+    s = ic_attr_str(n, "nearest_mode", "round_prefer_floor");
+    m = pick(s, nearest, 4);
+    if (m < 0)
+        return ic_diag_set(d, IC_ERR_INVALID,
+                           "resize: nearest_mode '%s' is not round_prefer_floor, round_prefer_ceil, floor or ceil", s);
+    out->nearest = (ic_resize_nearest)m;
+
+    uint32_t k;
+    const int64_t *sizes = ic_attr_ints(n, "sizes", &k);
+    if (!sizes && !ic_node_attr(n, "sizes")) return ic_diag_set(d, IC_ERR_INVALID, "resize: attribute 'sizes' is required");
+    if ((int32_t)k != in->rank)
+        return ic_diag_set(d, IC_ERR_INVALID, "resize: 'sizes' has %u entries for rank %d", k, in->rank);
+    const ic_attr *sc = ic_node_attr(n, "scales");
+    if (sc && !(sc->kind == IC_ATTR_FLOATS || sc->kind == IC_ATTR_INTS))
+        return ic_diag_set(d, IC_ERR_INVALID, "resize: 'scales' must be a list of floats");
+    if (sc && (int32_t)sc->n != in->rank)
+        return ic_diag_set(d, IC_ERR_INVALID, "resize: 'scales' has %u entries for rank %d", sc->n, in->rank);
+    out->has_scales = sc != NULL;
+    for (int32_t i = 0; i < in->rank; i++) {
+        if (sizes[i] < 0 || sizes[i] > ((int64_t)1 << 40))
+            return ic_diag_set(d, IC_ERR_INVALID, "resize: sizes must be in [0, 2^40]");
+        out->sizes[i] = sizes[i];
+        if (sc) {
+            double v = sc->kind == IC_ATTR_FLOATS ? sc->floats[i] : (double)sc->ints[i];
+            if (!(v > 0.0) || isinf(v)) return ic_diag_set(d, IC_ERR_INVALID, "resize: scales must be positive and finite");
+            out->scales[i] = v;
+        } else {
+            out->scales[i] = in->dims[i] ? (double)sizes[i] / (double)in->dims[i] : 1.0;
+        }
+    }
+    return IC_OK;
+}
+
+ic_status ic_d2s_params_get(const ic_node *n, ic_d2s_params *out, ic_diag *d) {
+    const char *op = ic_op_get(n->op)->name;
+    if (!ic_node_attr(n, "blocksize")) return ic_diag_set(d, IC_ERR_INVALID, "%s: attribute 'blocksize' is required", op);
+    out->blocksize = ic_attr_int(n, "blocksize", 0);
+    if (out->blocksize < 1 || out->blocksize > ((int64_t)1 << 20))
+        return ic_diag_set(d, IC_ERR_INVALID, "%s: blocksize must be >= 1", op);
+    const char *mode = ic_attr_str(n, "mode", "DCR");
+    if (n->op == IC_OP_DEPTH_TO_SPACE && strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0)
+        return ic_diag_set(d, IC_ERR_INVALID, "%s: mode '%s' is not DCR or CRD", op, mode);
+    out->crd = strcmp(mode, "CRD") == 0;
     return IC_OK;
 }

@@ -58,7 +58,26 @@ static ic_interp_kernel kernel_for(ic_op op) {
     case IC_OP_MATMUL: return ic_interp_matmul;
     case IC_OP_GEMM: return ic_interp_gemm;
     case IC_OP_CONV2D: return ic_interp_conv2d;
+    case IC_OP_CONV_TRANSPOSE: return ic_interp_conv_transpose;
     case IC_OP_MAX_POOL2D: case IC_OP_AVG_POOL2D: return ic_interp_pool2d;
+    case IC_OP_ELU: case IC_OP_SELU: case IC_OP_CELU: case IC_OP_SOFTPLUS: case IC_OP_SOFTSIGN: case IC_OP_ROUND:
+    case IC_OP_SIGN: case IC_OP_ISNAN: case IC_OP_ISINF:
+        return ic_interp_unary_ext;
+    case IC_OP_MOD: return ic_interp_mod;
+    case IC_OP_REDUCE_PROD: case IC_OP_REDUCE_L2: case IC_OP_REDUCE_SUM_SQUARE: case IC_OP_REDUCE_LOG_SUM_EXP:
+        return ic_interp_reduce_ext;
+    case IC_OP_ARGMAX: case IC_OP_ARGMIN: return ic_interp_argminmax;
+    case IC_OP_CUMSUM: return ic_interp_cumsum;
+    case IC_OP_GATHER_ELEMENTS: return ic_interp_gather_elements;
+    case IC_OP_GATHER_ND: return ic_interp_gather_nd;
+    case IC_OP_SCATTER_ELEMENTS: return ic_interp_scatter_elements;
+    case IC_OP_SCATTER_ND: return ic_interp_scatter_nd;
+    case IC_OP_TILE: return ic_interp_tile;
+    case IC_OP_PAD: return ic_interp_pad;
+    case IC_OP_TRILU: return ic_interp_trilu;
+    case IC_OP_RESIZE: return ic_interp_resize;
+    case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH: return ic_interp_depth_space;
+    case IC_OP_INSTANCE_NORM: return ic_interp_instance_norm;
     case IC_OP_COUNT: break;
     }
     return NULL; /* no default: -Wswitch names any op added to ops.def without a kernel */

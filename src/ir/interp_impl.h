@@ -111,7 +111,34 @@ ic_status ic_interp_gather(const ic_node *n, const ic_tensor *const *in, ic_tens
 ic_status ic_interp_matmul(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_gemm(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* Logical [N, C, H, W] dims and their element strides for an activation
+ * stored as NCHW or (channels_last) NHWC. */
+void ic_interp_act_dims(const ic_shape *s, bool channels_last, int64_t out[4]);
+void ic_interp_act_strides(const ic_shape *s, bool channels_last, int64_t out[4]);
+/* interp_conv.c: conv_transpose */
+ic_status ic_interp_conv_transpose(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_pool.c: max_pool2d, avg_pool2d */
 ic_status ic_interp_pool2d(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_math_ext.c: elu selu celu softplus softsign round sign isnan isinf, mod */
+ic_status ic_interp_unary_ext(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_mod(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_reduce_ext.c: reduce_prod reduce_l2 reduce_sum_square reduce_log_sum_exp, argmax argmin, cumsum */
+ic_status ic_interp_reduce_ext(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_argminmax(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_cumsum(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_index.c: gather_elements gather_nd scatter_elements scatter_nd */
+ic_status ic_interp_gather_elements(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_gather_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_scatter_elements(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_scatter_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_layout.c: tile pad trilu depth_to_space space_to_depth */
+ic_status ic_interp_tile(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_pad(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_trilu(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_depth_space(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_resize.c */
+ic_status ic_interp_resize(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_instnorm.c */
+ic_status ic_interp_instance_norm(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 
 #endif

@@ -195,6 +195,8 @@ typedef struct ic_conv_params {
     int64_t pads[4];      /* top, left, bottom, right */
     int64_t dilations[2]; /* along H, W */
     int64_t group;        /* channel groups */
+    int64_t output_padding[2]; /* conv_transpose only: extra rows/cols at the bottom/right */
+    bool channels_last;   /* layout=nhwc: x and the result are [N, H, W, C] */
 } ic_conv_params;
 
 typedef struct ic_pool_params {
@@ -204,6 +206,7 @@ typedef struct ic_pool_params {
     int64_t dilations[2];     /* max pool only (default 1) */
     bool ceil_mode;           /* round the output size up */
     bool count_include_pad;   /* avg pool divides by the full window */
+    bool channels_last;       /* layout=nhwc: x and the result are [N, H, W, C] */
 } ic_pool_params;
 
 typedef struct ic_gemm_params {
@@ -245,6 +248,98 @@ typedef struct ic_slice_params {
 /* ONNX Slice semantics (negative starts/ends count from the end, clamped;
  * overflow-safe for huge steps). */
 ic_status ic_slice_params_get(const ic_node *n, const ic_shape *in, ic_slice_params *out, ic_diag *d);
+
+/* --- ops of the ONNX front end (defaults in attrs.c, index maps in index_maps.c) --- */
+
+double ic_elu_alpha(const ic_node *n);  /* elu, celu: 1; selu: 1.67326319217681884765625 */
+double ic_selu_gamma(const ic_node *n); /* 1.05070102214813232421875 */
+bool ic_mod_is_fmod(const ic_node *n);  /* fmod (0): 0 = sign of the divisor, 1 = C fmod */
+
+typedef struct ic_arg_params {
+    int32_t axis;     /* normalised (default 0) */
+    bool keepdims;    /* keep the reduced axis as size 1 (default true) */
+    bool select_last; /* select_last_index: the last of equal extremes (default false) */
+} ic_arg_params;
+/* argmax / argmin. */
+ic_status ic_arg_params_get(const ic_node *n, int32_t rank, ic_arg_params *out, ic_diag *d);
+
+typedef struct ic_cumsum_params {
+    int32_t axis;   /* normalised (required) */
+    bool exclusive; /* leave out the element itself (default false) */
+    bool reverse;   /* sum from the end (default false) */
+} ic_cumsum_params;
+ic_status ic_cumsum_params_get(const ic_node *n, int32_t rank, ic_cumsum_params *out, ic_diag *d);
+
+typedef enum ic_scatter_reduction {
+    IC_SCATTER_NONE, /* overwrite */
+    IC_SCATTER_ADD,
+    IC_SCATTER_MUL,
+    IC_SCATTER_MAX,
+    IC_SCATTER_MIN,
+} ic_scatter_reduction;
+/* scatter_elements / scatter_nd "reduction": none (default), add, mul, max, min. */
+ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, ic_diag *d);
+int64_t ic_gather_nd_batch_dims(const ic_node *n); /* default 0 */
+
+/* tile's repeats: required, one entry >= 0 per input dim. */
+ic_status ic_tile_repeats(const ic_node *n, int32_t rank, int64_t out[IC_MAX_RANK], ic_diag *d);
+
+typedef enum ic_pad_mode { IC_PAD_CONSTANT, IC_PAD_REFLECT, IC_PAD_EDGE } ic_pad_mode;
+typedef struct ic_pad_params {
+    int64_t begin[IC_MAX_RANK]; /* added before each dim; negative crops */
+    int64_t end[IC_MAX_RANK];   /* added after each dim; negative crops */
+    ic_pad_mode mode;           /* default constant */
+    double value;               /* constant mode's fill (default 0) */
+} ic_pad_params;
+/* pad: pads (required, 2 * rank entries: every begin, then every end). */
+ic_status ic_pad_params_get(const ic_node *n, int32_t rank, ic_pad_params *out, ic_diag *d);
+/* Input index along one dim that output index o reads, or -1 for the constant
+ * fill (constant mode outside the input). in_len is that dim's input length
+ * and must leave a non-empty tensor after cropping unless the mode is constant. */
+int64_t ic_pad_source(const ic_pad_params *p, int32_t dim, int64_t in_len, int64_t o);
+
+typedef struct ic_trilu_params {
+    bool upper; /* keep j - i >= k (default true), else j - i <= k */
+    int64_t k;  /* diagonal offset (default 0) */
+} ic_trilu_params;
+ic_trilu_params ic_trilu_params_get(const ic_node *n);
+
+typedef enum ic_resize_mode { IC_RESIZE_NEAREST, IC_RESIZE_LINEAR } ic_resize_mode;
+typedef enum ic_resize_coord {
+    IC_RESIZE_HALF_PIXEL,         /* (x + 0.5) / scale - 0.5 (default) */
+    IC_RESIZE_ASYMMETRIC,         /* x / scale */
+    IC_RESIZE_ALIGN_CORNERS,      /* x * (in - 1) / (out - 1) */
+    IC_RESIZE_PYTORCH_HALF_PIXEL, /* half_pixel, but 0 when out <= 1 */
+    IC_RESIZE_TF_HALF_PIXEL_NN,   /* (x + 0.5) / scale */
+} ic_resize_coord;
+typedef enum ic_resize_nearest {
+    IC_RESIZE_ROUND_PREFER_FLOOR, /* default */
+    IC_RESIZE_ROUND_PREFER_CEIL,
+    IC_RESIZE_FLOOR,
+    IC_RESIZE_CEIL,
+} ic_resize_nearest;
+typedef struct ic_resize_params {
+    ic_resize_mode mode;          /* nearest (default) or linear */
+    ic_resize_coord coord;        /* coordinate_transformation_mode */
+    ic_resize_nearest nearest;    /* nearest_mode */
+    int64_t sizes[IC_MAX_RANK];   /* the output shape (required) */
+    double scales[IC_MAX_RANK];   /* per dim: the given scale, else sizes / input dim */
+    bool has_scales;              /* scales came from the attribute */
+} ic_resize_params;
+/* resize: in is the input shape (sizes and scales need one entry per dim). */
+ic_status ic_resize_params_get(const ic_node *n, const ic_shape *in, ic_resize_params *out, ic_diag *d);
+/* Where output index x along dim reads the input: nearest gives *i0 (with *w
+ * = 0); linear blends (1 - *w) * in[*i0] + *w * in[*i1]. Indices are clamped
+ * to [0, in_len - 1] (in_len >= 1). */
+void ic_resize_sample(const ic_resize_params *p, int32_t dim, int64_t in_len, int64_t x, int64_t *i0, int64_t *i1,
+                      double *w);
+
+typedef struct ic_d2s_params {
+    int64_t blocksize; /* required, >= 1 */
+    bool crd;          /* depth_to_space mode CRD (else DCR, the default) */
+} ic_d2s_params;
+/* depth_to_space and space_to_depth. */
+ic_status ic_d2s_params_get(const ic_node *n, ic_d2s_params *out, ic_diag *d);
 
 /* --- shape inference (shape.c) and verifier (verify.c) ----------------------- */
 

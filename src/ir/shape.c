@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "ir/shape_ext.h"
 
 /* Everything a rule needs about the node it infers. */
 typedef struct infer_ctx {
@@ -346,6 +347,7 @@ static ic_status infer_split(const infer_ctx *c) {
     for (uint32_t i = 0; i < nout; i++) {
         int64_t len = sizes ? sizes[i] : (total + part <= dim ? part : dim - total);
         if (len < 0) return fail(c, "negative size in 'sizes'", NULL);
+        if (len > dim - total) return fail(c, "'sizes' do not add up to the split dim", NULL); /* no overflow */
         ic_shape s = x->shape;
         s.dims[axis] = len;
         set_out(c, i, x->dtype, &s);
@@ -413,14 +415,22 @@ static ic_status infer_gemm(const infer_ctx *c) {
 /* Output size along one spatial dim of a conv or pooling window. */
 static int64_t window_out(int64_t in_size, int64_t k, int64_t stride, int64_t pad_lo, int64_t pad_hi, int64_t dil,
                           bool ceil_mode) {
-    int64_t eff = dil * (k - 1) + 1, span = in_size + pad_lo + pad_hi - eff;
-    if (span < 0) return -1;
-    int64_t o = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+    /* sizes, pads and strides come from files: -1 (refused) where the arithmetic would overflow */
+    int64_t eff, padded, span, o;
+    if (__builtin_mul_overflow(dil, k - 1, &eff) || __builtin_add_overflow(eff, 1, &eff) ||
+        __builtin_add_overflow(in_size, pad_lo, &padded) || __builtin_add_overflow(padded, pad_hi, &padded) ||
+        __builtin_sub_overflow(padded, eff, &span) || span < 0 || stride <= 0)
+        return -1;
+    if (ceil_mode && __builtin_add_overflow(span, stride - 1, &o)) return -1;
+    o = (ceil_mode ? o / stride : span / stride) + 1;
     /* a last window that would start in the end padding is dropped */
     if (ceil_mode && (o - 1) * stride >= in_size + pad_lo) o--;
     return o;
 }
 
+/* conv2d and conv_transpose. Weights are [M, C/group, kH, kW] for conv2d and
+ * [C, M/group, kH, kW] for conv_transpose (ONNX); layout=nhwc puts the
+ * channels of x and the result last. */
 static ic_status infer_conv(const infer_ctx *c) {
     const ic_value *x = in(c, 0), *w = in(c, 1);
     char b1[128], b2[128], b3[300];
@@ -429,19 +439,33 @@ static ic_status infer_conv(const infer_ctx *c) {
     if (x->shape.rank != 4 || w->shape.rank != 4) return fail(c, "needs 4-D input and weight: ", b3);
     ic_conv_params p;
     IC_TRY(ic_conv_params_get(c->n, &p, c->d));
-    int64_t cin = x->shape.dims[1], cout = w->shape.dims[0];
-    if (cin % p.group || cout % p.group || w->shape.dims[1] * p.group != cin)
-        return fail(c, "channels do not match the weight and group: ", b3);
+    bool transposed = c->n->op == IC_OP_CONV_TRANSPOSE;
+    int cdim = p.channels_last ? 3 : 1, sdim = p.channels_last ? 1 : 2; /* channel dim, first spatial dim */
+    int64_t cin = x->shape.dims[cdim];
+    int64_t cout = transposed ? w->shape.dims[1] * p.group : w->shape.dims[0];
+    bool ok = transposed ? w->shape.dims[0] == cin && cin % p.group == 0
+                         : cin % p.group == 0 && cout % p.group == 0 && w->shape.dims[1] * p.group == cin;
+    if (!ok) return fail(c, "channels do not match the weight and group: ", b3);
     if (c->n->n_inputs == 3) {
         const ic_value *bias = in(c, 2);
         if (bias->dtype != IC_DT_F32 || bias->shape.rank != 1 || bias->shape.dims[0] != cout)
             return fail(c, "bias must be f32[out channels], got ", type_of(c, 2, b1, sizeof b1));
     }
-    ic_shape s = {.rank = 4, .dims = {x->shape.dims[0], cout, 0, 0}};
+    ic_shape s = {.rank = 4};
+    s.dims[0] = x->shape.dims[0];
+    s.dims[cdim] = cout;
     for (int i = 0; i < 2; i++) {
-        s.dims[2 + i] = window_out(x->shape.dims[2 + i], w->shape.dims[2 + i], p.strides[i], p.pads[i], p.pads[i + 2],
-                                   p.dilations[i], false);
-        if (s.dims[2 + i] < 0) return fail(c, "kernel larger than the padded input: ", b3);
+        int64_t in_size = x->shape.dims[sdim + i], k = w->shape.dims[2 + i];
+        if (transposed) {
+            int64_t o = p.strides[i] * (in_size - 1) + p.output_padding[i] + p.dilations[i] * (k - 1) + 1 - p.pads[i] -
+                        p.pads[i + 2];
+            if (in_size == 0) o = 0;
+            if (o < 0) return fail(c, "pads remove more than the whole output: ", b3);
+            s.dims[sdim + i] = o;
+        } else {
+            s.dims[sdim + i] = window_out(in_size, k, p.strides[i], p.pads[i], p.pads[i + 2], p.dilations[i], false);
+            if (s.dims[sdim + i] < 0) return fail(c, "kernel larger than the padded input: ", b3);
+        }
     }
     return set_out(c, 0, IC_DT_F32, &s);
 }
@@ -453,10 +477,11 @@ static ic_status infer_pool(const infer_ctx *c) {
     ic_pool_params p;
     IC_TRY(ic_pool_params_get(c->n, &p, c->d));
     ic_shape s = x->shape;
+    int sdim = p.channels_last ? 1 : 2; /* first spatial dim */
     for (int i = 0; i < 2; i++) {
-        s.dims[2 + i] = window_out(x->shape.dims[2 + i], p.kernel[i], p.strides[i], p.pads[i], p.pads[i + 2],
-                                   p.dilations[i], p.ceil_mode);
-        if (s.dims[2 + i] < 0) return fail(c, "window larger than the padded input ", type_of(c, 0, b1, sizeof b1));
+        s.dims[sdim + i] = window_out(x->shape.dims[sdim + i], p.kernel[i], p.strides[i], p.pads[i], p.pads[i + 2],
+                                      p.dilations[i], p.ceil_mode);
+        if (s.dims[sdim + i] < 0) return fail(c, "window larger than the padded input ", type_of(c, 0, b1, sizeof b1));
     }
     return set_out(c, 0, IC_DT_F32, &s);
 }
@@ -495,9 +520,18 @@ ic_status ic_infer_node(ic_graph *g, uint32_t node, ic_diag *d) {
     case IC_OP_GATHER: s = infer_gather(&c); break;
     case IC_OP_MATMUL: s = infer_matmul(&c); break;
     case IC_OP_GEMM: s = infer_gemm(&c); break;
-    case IC_OP_CONV2D: s = infer_conv(&c); break;
+    case IC_OP_CONV2D:
+    case IC_OP_CONV_TRANSPOSE: s = infer_conv(&c); break;
     case IC_OP_MAX_POOL2D:
     case IC_OP_AVG_POOL2D: s = infer_pool(&c); break;
+    case IC_OP_ELU: case IC_OP_SELU: case IC_OP_CELU: case IC_OP_SOFTPLUS: case IC_OP_SOFTSIGN: case IC_OP_ROUND:
+    case IC_OP_SIGN: case IC_OP_ISNAN: case IC_OP_ISINF: case IC_OP_MOD: case IC_OP_REDUCE_PROD: case IC_OP_REDUCE_L2:
+    case IC_OP_REDUCE_SUM_SQUARE: case IC_OP_REDUCE_LOG_SUM_EXP: case IC_OP_ARGMAX: case IC_OP_ARGMIN:
+    case IC_OP_CUMSUM: case IC_OP_INSTANCE_NORM: case IC_OP_GATHER_ELEMENTS: case IC_OP_GATHER_ND:
+    case IC_OP_SCATTER_ELEMENTS: case IC_OP_SCATTER_ND: case IC_OP_TILE: case IC_OP_PAD: case IC_OP_TRILU:
+    case IC_OP_RESIZE: case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH:
+        s = ic_infer_ext(g, node, d); /* shape_ext.c */
+        break;
     default:
         switch (info->kind) {
         case IC_KIND_POINTWISE: s = infer_pointwise(&c); break;

@@ -74,6 +74,11 @@ __attribute__((visibility("default"))) int ic_kernel_check(char *msg, size_t siz
         {"silu", ic_silu_f32_v, ic_ref_silu, far, 1e-6},
         {"gelu", ic_gelu_f32_v, ic_ref_gelu, far, 1e-6},
         {"gelu_tanh", ic_gelu_tanh_f32_v, ic_ref_gelu_tanh, far, 1e-6},
+        {"expm1", ic_expm1_f32_v, ic_ref_expm1, wide, 1e-6},
+        {"expm1", ic_expm1_f32_v, ic_ref_expm1, far, 1e-6},
+        {"log1p", ic_log1p_f32_v, ic_ref_log1p, pos, 1e-6},
+        {"softplus", ic_softplus_f32_v, ic_ref_softplus, wide, 1e-6},
+        {"softplus", ic_softplus_f32_v, ic_ref_softplus, far, 1e-6},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (check(cases[i].name, cases[i].f, cases[i].ref, cases[i].x, N + 8, cases[i].tol, msg, size)) return 1;

@@ -1,0 +1,748 @@
+/* test_ops_ext_codegen.c — generated C against the reference interpreter for
+ * the ops of the ONNX front end (elu ... mod, reduce_prod ... cumsum,
+ * gather_elements, gather_nd, scatter_*, tile, pad, trilu, resize,
+ * depth_to_space, space_to_depth, instance_norm).
+ *
+ * The ops are batched into a few graphs with many independent outputs (each
+ * cc run costs most of a second), compiled in parallel threads through
+ * ic_codegen_emit -> cc (-Wall -Wextra -Werror) -> ic_model_load, run on
+ * deterministic random inputs and compared with ic_interp_run: f32 within
+ * rtol 1e-5 (atol 1e-6, or 1e-5 where an op sums many terms), everything
+ * else exactly. Parameterisations: odd sizes (lane tails), broadcasting,
+ * negative axes and indices, duplicate indices under every scatter reduction,
+ * empty dims, every resize mode and coordinate mode, every pad mode with
+ * negative pads, trilu k values, both depth_to_space modes, sizes large
+ * enough for the parallel paths, and one graph built for SSE. One graph
+ * goes through the lowering pipeline first, so the new pointwise ops also
+ * run inside fused kernels, next to the new non-fusible ops. Also: the
+ * run-time index errors of the four index ops (run() fails with a message,
+ * the next good run works). IC_KEEP_TMP=1 keeps the generated files. */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codegen/codegen.h"
+#include "ir/interp.h"
+#include "lower/pipeline.h"
+#include "runtime/cc.h"
+#include "runtime/isa.h"
+#include "runtime/loader.h"
+#include "test_util.h"
+
+/* ---- graph building -------------------------------------------------------------- */
+
+static ic_shape shp(int rank, ...) {
+    ic_shape s = {.rank = rank};
+    va_list ap;
+    va_start(ap, rank);
+    for (int i = 0; i < rank; i++) s.dims[i] = va_arg(ap, int64_t);
+    va_end(ap);
+    return s;
+}
+#define S0() shp(0)
+#define S1(a) shp(1, (int64_t)(a))
+#define S2(a, b) shp(2, (int64_t)(a), (int64_t)(b))
+#define S3(a, b, c) shp(3, (int64_t)(a), (int64_t)(b), (int64_t)(c))
+#define S4(a, b, c, d) shp(4, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d))
+#define S5(a, b, c, d, e) shp(5, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d), (int64_t)(e))
+
+static ic_graph *new_graph(const char *name) {
+    ic_graph *g;
+    assert_int_equal(ic_graph_create(NULL, name, &g), IC_OK);
+    return g;
+}
+
+static uint32_t input(ic_graph *g, const char *name, ic_dtype t, ic_shape s) {
+    uint32_t v = ic_graph_add_input(g, name, t, &s);
+    assert_int_not_equal(v, IC_NONE);
+    return v;
+}
+
+static uint32_t node(ic_graph *g, ic_op op, const uint32_t *in, uint32_t n_in, const ic_attr *attrs, uint32_t n_attrs) {
+    ic_diag d = {0};
+    uint32_t v = ic_graph_build(g, op, in, n_in, attrs, n_attrs, &d);
+    if (v == IC_NONE) fail_msg("building %s: %s", ic_op_get(op)->name, d.msg);
+    return v;
+}
+#define ATTRS(...) (ic_attr[]){__VA_ARGS__}, (uint32_t)(sizeof((ic_attr[]){__VA_ARGS__}) / sizeof(ic_attr))
+#define OP(g, op, ins, ...) \
+    node(g, op, (uint32_t[])ins, (uint32_t)(sizeof((uint32_t[])ins) / sizeof(uint32_t)), __VA_ARGS__)
+#define IN(...) {__VA_ARGS__}
+#define NOATTRS NULL, 0
+#define AI(name, v) ic_attr_make_int(name, v)
+#define AF(name, v) ic_attr_make_float(name, v)
+#define AS(name, v) ic_attr_make_string(name, v)
+#define AIS(name, ...) ic_attr_make_ints(name, (const int64_t[]){__VA_ARGS__}, sizeof((int64_t[]){__VA_ARGS__}) / 8)
+#define AFS(name, ...) ic_attr_make_floats(name, (const double[]){__VA_ARGS__}, sizeof((double[]){__VA_ARGS__}) / 8)
+
+/* Marks v as the next graph output, named "<op>_<n>". */
+static void out(ic_graph *g, uint32_t v) {
+    char name[64];
+    snprintf(name, sizeof name, "%s_%u", ic_op_get(g->nodes[g->values[v].producer].op)->name, g->n_outputs);
+    g->values[v].name = ic_graph_strdup(g, name);
+    assert_true(ic_graph_add_output(g, v));
+}
+
+static uint32_t constant_f32(ic_graph *g, const char *name, ic_shape s, const float *data) {
+    uint32_t v = ic_graph_add_constant(g, name, IC_DT_F32, &s, data);
+    assert_int_not_equal(v, IC_NONE);
+    return v;
+}
+
+/* ---- compiling --------------------------------------------------------------------- */
+
+/* One graph on its way to a loaded model. */
+typedef struct build {
+    ic_graph *g;      /* the graph */
+    const char *isa;  /* target ISA; NULL: this CPU's */
+    bool lower;       /* run the lowering pipeline (fusion) first */
+    char dir[512];    /* temp dir with model.c, weights.bin, model.so */
+    char so[600];     /* the built .so */
+    ic_status status; /* outcome of compiling */
+    ic_diag d;        /* its message */
+} build;
+
+static char g_tmp_root[256];
+
+static ic_status write_file(const char *path, const void *data, size_t n, ic_diag *d) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return ic_diag_set(d, IC_ERR_IO, "cannot write %s", path);
+    size_t w = n ? fwrite(data, 1, n, f) : 0;
+    int bad = fclose(f) != 0 || w != n;
+    return bad ? ic_diag_set(d, IC_ERR_IO, "cannot write %s", path) : IC_OK;
+}
+
+static ic_status compile_graph(build *b) {
+    static int counter;
+    int id = __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
+    snprintf(b->dir, sizeof b->dir, "%s/m%02d_%s", g_tmp_root, id, b->g->name);
+    if (mkdir(b->dir, 0700) != 0) return ic_diag_set(&b->d, IC_ERR_IO, "mkdir %s failed", b->dir);
+    char c_path[600], blob_path[600];
+    snprintf(c_path, sizeof c_path, "%s/model.c", b->dir);
+    snprintf(blob_path, sizeof blob_path, "%s/weights.bin", b->dir);
+    snprintf(b->so, sizeof b->so, "%s/model.so", b->dir);
+    IC_TRY(ic_verify(b->g, &b->d));
+    if (b->lower) {
+        ic_pipeline_options po = {.verify = true};
+        IC_TRY(ic_pipeline_run(b->g, &po, &b->d));
+    }
+    ic_codegen_options opt = {.isa = b->isa ? b->isa : ic_isa_detect(), .blob_path = blob_path};
+    ic_strbuf src, blob;
+    ic_strbuf_init(&src);
+    ic_strbuf_init(&blob);
+    ic_status s = ic_codegen_emit(b->g, &opt, &src, &blob, &b->d);
+    if (s == IC_OK) s = write_file(c_path, ic_strbuf_str(&src), src.len, &b->d);
+    if (s == IC_OK) s = write_file(blob_path, blob.data ? blob.data : "", blob.len, &b->d);
+    ic_strbuf_free(&src);
+    ic_strbuf_free(&blob);
+    if (s != IC_OK) return s;
+    ic_cc_config cfg;
+    ic_cc_config_default(&cfg);
+    ic_cc_config_set_isa(&cfg, b->isa);
+    cfg.flags[cfg.n_flags++] = "-Wall";
+    cfg.flags[cfg.n_flags++] = "-Wextra";
+    cfg.flags[cfg.n_flags++] = "-Werror";
+    return ic_cc_build(&cfg, c_path, b->so, &b->d);
+}
+
+static void *compile_thread(void *arg) {
+    build *b = arg;
+    b->status = compile_graph(b);
+    return NULL;
+}
+
+/* ---- running and comparing ----------------------------------------------------------- */
+
+/* Input value ranges by name (default: f32 [-3, 3), integers [-6, 6)). */
+typedef struct range {
+    const char *name; /* graph input name */
+    double lo, hi;    /* uniform range (integers: floored) */
+} range;
+
+static void alloc_inputs(const ic_graph *g, const range *ranges, uint64_t seed, ic_tensor *in) {
+    ic_test_rng r;
+    ic_test_rng_seed(&r, seed);
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        const ic_value *v = &g->values[g->inputs[i]];
+        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &in[i], NULL), IC_OK);
+        double lo = -3, hi = 3;
+        if (ic_dtype_is_int(v->dtype)) lo = -6, hi = 6;
+        for (const range *q = ranges; q && q->name; q++)
+            if (strcmp(q->name, v->name) == 0) lo = q->lo, hi = q->hi;
+        if (v->dtype == IC_DT_F16) {
+            uint16_t *p = in[i].data;
+            for (size_t k = 0; k < ic_tensor_numel(&in[i]); k++) p[k] = (uint16_t)ic_test_rng_next(&r);
+        } else {
+            ic_test_fill(&in[i], &r, lo, hi);
+        }
+    }
+}
+
+static inductc_tensor abi_tensor(const ic_tensor *t) {
+    return (inductc_tensor){.data = t->data, .dtype = t->dtype, .rank = t->shape.rank, .dims = t->shape.dims};
+}
+
+/* A loaded model with one instance. */
+typedef struct live {
+    ic_loaded_model lm; /* the .so */
+    inductc_model *m;   /* the instance */
+} live;
+
+static void open_model(build *b, live *l) {
+    if (b->status != IC_OK) fail_msg("compiling %s: %s", b->g->name, b->d.msg);
+    ic_diag d = {0};
+    if (ic_model_load(b->so, &l->lm, &d) != IC_OK) fail_msg("loading %s: %s", b->so, d.msg);
+    inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = 2};
+    if (l->lm.create(&mo, &l->m) != 0) fail_msg("create %s: %s", b->g->name, l->lm.last_error(NULL));
+}
+
+static void close_model(live *l) {
+    l->lm.destroy(l->m);
+    ic_model_unload(&l->lm);
+}
+
+/* Runs the model on in; outputs allocated like the graph's and poisoned first. */
+static int run_model(live *l, const ic_graph *g, const ic_tensor *in, ic_tensor *outs) {
+    inductc_tensor ti[32], to[160];
+    assert_true(g->n_inputs <= 32 && g->n_outputs <= 160);
+    for (uint32_t i = 0; i < g->n_inputs; i++) ti[i] = abi_tensor(&in[i]);
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        const ic_value *v = &g->values[g->outputs[i]];
+        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &outs[i], NULL), IC_OK);
+        memset(outs[i].data, 0xA5, ic_tensor_nbytes(&outs[i])); /* catch unwritten elements */
+        to[i] = abi_tensor(&outs[i]);
+    }
+    return l->lm.run(l->m, ti, g->n_inputs, to, g->n_outputs);
+}
+
+/* Runs the model and the interpreter on the same inputs and compares every output. */
+static void check_build(build *b, const range *ranges, double atol) {
+    live l;
+    open_model(b, &l);
+    const ic_graph *g = b->g;
+    ic_tensor in[32], want[160], got[160];
+    ic_diag d = {0};
+    alloc_inputs(g, ranges, 4321, in);
+    if (ic_interp_run(g, in, want, &d) != IC_OK) fail_msg("interp %s: %s", g->name, d.msg);
+    if (run_model(&l, g, in, got) != 0) fail_msg("run %s: %s", g->name, l.lm.last_error(l.m));
+    int ok = 1;
+    for (uint32_t i = 0; i < g->n_outputs; i++) {
+        char what[160];
+        snprintf(what, sizeof what, "%s/%s", g->name, g->values[g->outputs[i]].name);
+        if (want[i].dtype == IC_DT_F16)
+            ok &= memcmp(got[i].data, want[i].data, ic_tensor_nbytes(&want[i])) == 0;
+        else if (want[i].dtype == IC_DT_F32)
+            ok &= ic_test_allclose(&got[i], &want[i], 1e-5, atol, what);
+        else
+            ok &= ic_test_allclose(&got[i], &want[i], 0, 0, what);
+        ic_tensor_free(&got[i]);
+        ic_tensor_free(&want[i]);
+    }
+    for (uint32_t i = 0; i < g->n_inputs; i++) ic_tensor_free(&in[i]);
+    close_model(&l);
+    if (!ok) fail_msg("%s: outputs differ from the interpreter (generated C in %s)", g->name, b->dir);
+}
+
+/* ---- the graphs ------------------------------------------------------------------------ */
+
+/* Special f32 values: ties for round, NaN, infinities, signed zeros, huge and tiny. */
+static const float k_special[16] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, NAN, INFINITY, -INFINITY, -0.0f, 0.0f,
+                                    1e30f, -1e30f, 1e-30f, 88.0f, -100.0f};
+
+static ic_graph *graph_pointwise(const char *name) {
+    ic_graph *g = new_graph(name);
+    uint32_t x = input(g, "x", IC_DT_F32, S2(3, 37));
+    uint32_t sp = constant_f32(g, "special", S1(16), k_special);
+    uint32_t xs = OP(g, IC_OP_ADD, IN(sp, input(g, "zs", IC_DT_F32, S1(16))), NOATTRS); /* zs is all 0 */
+    ic_op plain[] = {IC_OP_ELU, IC_OP_SELU, IC_OP_CELU, IC_OP_SOFTPLUS, IC_OP_SOFTSIGN, IC_OP_ROUND, IC_OP_SIGN,
+                     IC_OP_ISNAN, IC_OP_ISINF};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        out(g, OP(g, plain[i], IN(x), NOATTRS));
+        out(g, OP(g, plain[i], IN(xs), NOATTRS));
+    }
+    out(g, OP(g, IC_OP_ELU, IN(x), ATTRS(AF("alpha", 0.3))));
+    out(g, OP(g, IC_OP_SELU, IN(x), ATTRS(AF("alpha", 1.5), AF("gamma", 0.75))));
+    out(g, OP(g, IC_OP_CELU, IN(x), ATTRS(AF("alpha", 0.4))));
+    uint32_t x2 = OP(g, IC_OP_MUL, IN(x, input(g, "two", IC_DT_F32, S0())), NOATTRS); /* halves land on ties */
+    out(g, OP(g, IC_OP_ROUND, IN(OP(g, IC_OP_FLOOR, IN(x2), NOATTRS)), NOATTRS));
+    uint32_t xi = input(g, "xi", IC_DT_I32, S2(4, 19)), xl = input(g, "xl", IC_DT_I64, S1(23));
+    out(g, OP(g, IC_OP_SIGN, IN(xi), NOATTRS));
+    out(g, OP(g, IC_OP_SIGN, IN(xl), NOATTRS));
+    /* mod: both flavours, every dtype, broadcasting, zero divisors (integers in [-6, 6)) */
+    uint32_t ib = input(g, "ib", IC_DT_I32, S1(19)), lb = input(g, "lb", IC_DT_I64, S2(2, 1));
+    uint32_t la = input(g, "la", IC_DT_I64, S2(2, 23)), fb = input(g, "fb", IC_DT_F32, S2(3, 1));
+    for (int fm = 0; fm < 2; fm++) {
+        out(g, OP(g, IC_OP_MOD, IN(xi, ib), ATTRS(AI("fmod", fm))));
+        out(g, OP(g, IC_OP_MOD, IN(la, lb), ATTRS(AI("fmod", fm))));
+        out(g, OP(g, IC_OP_MOD, IN(x, fb), ATTRS(AI("fmod", fm))));
+        out(g, OP(g, IC_OP_MOD, IN(xs, sp), ATTRS(AI("fmod", fm))));
+    }
+    /* long: chunked, parallel */
+    uint32_t big = input(g, "big", IC_DT_F32, S1(40007));
+    out(g, OP(g, IC_OP_SOFTPLUS, IN(big), NOATTRS));
+    out(g, OP(g, IC_OP_ELU, IN(big), NOATTRS));
+    return g;
+}
+
+static const range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {NULL, 0, 0}};
+
+static ic_graph *graph_reduce(void) {
+    ic_graph *g = new_graph("ext_reduce");
+    uint32_t x = input(g, "x", IC_DT_F32, S4(3, 4, 5, 6));
+    uint32_t px = input(g, "px", IC_DT_F32, S3(4, 5, 6)); /* near 1: products stay finite */
+    uint32_t xi = input(g, "xi", IC_DT_I32, S3(4, 5, 6)), xl = input(g, "xl", IC_DT_I64, S2(7, 3));
+    uint32_t e = input(g, "e", IC_DT_F32, S3(2, 0, 3));
+    ic_op fops[] = {IC_OP_REDUCE_L2, IC_OP_REDUCE_SUM_SQUARE, IC_OP_REDUCE_LOG_SUM_EXP};
+    for (size_t i = 0; i < 3; i++) {
+        out(g, OP(g, fops[i], IN(x), ATTRS(AIS("axes", 1))));
+        out(g, OP(g, fops[i], IN(x), ATTRS(AIS("axes", -1), AI("keepdims", 0))));
+        out(g, OP(g, fops[i], IN(x), ATTRS(AIS("axes", 0, 2))));
+        out(g, OP(g, fops[i], IN(x), ATTRS(AIS("axes", 1, 3), AI("keepdims", 0))));
+        out(g, OP(g, fops[i], IN(x), NOATTRS));
+        out(g, OP(g, fops[i], IN(e), ATTRS(AIS("axes", 1))));
+    }
+    out(g, OP(g, IC_OP_REDUCE_PROD, IN(px), ATTRS(AIS("axes", 1))));
+    out(g, OP(g, IC_OP_REDUCE_PROD, IN(px), ATTRS(AIS("axes", 0, -1), AI("keepdims", 0))));
+    out(g, OP(g, IC_OP_REDUCE_PROD, IN(e), ATTRS(AIS("axes", 1))));
+    out(g, OP(g, IC_OP_REDUCE_PROD, IN(xi), ATTRS(AIS("axes", 2))));
+    out(g, OP(g, IC_OP_REDUCE_PROD, IN(xl), NOATTRS));
+    out(g, OP(g, IC_OP_REDUCE_SUM_SQUARE, IN(xi), ATTRS(AIS("axes", 0, 1))));
+    out(g, OP(g, IC_OP_REDUCE_SUM_SQUARE, IN(xl), ATTRS(AIS("axes", 0), AI("keepdims", 0))));
+    /* log_sum_exp on NaN, infinities and huge values */
+    uint32_t sp = constant_f32(g, "special", S2(4, 4), k_special);
+    uint32_t mix = OP(g, IC_OP_ADD, IN(sp, input(g, "xs", IC_DT_F32, S2(4, 4))), NOATTRS);
+    out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(mix), ATTRS(AIS("axes", 1))));
+    out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(mix), ATTRS(AIS("axes", 0))));
+    out(g, OP(g, IC_OP_REDUCE_L2, IN(mix), ATTRS(AIS("axes", 1))));
+    /* large: one output (parallel reduction) and many (parallel over outputs) */
+    uint32_t big = input(g, "big", IC_DT_F32, S2(70, 1000));
+    out(g, OP(g, IC_OP_REDUCE_SUM_SQUARE, IN(big), NOATTRS));
+    out(g, OP(g, IC_OP_REDUCE_L2, IN(big), ATTRS(AIS("axes", 1))));
+    out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(big), ATTRS(AIS("axes", 0))));
+
+    /* argmax / argmin: ties (integer-valued floats), NaN, select_last_index, every axis, ints */
+    uint32_t tie = OP(g, IC_OP_CAST, IN(input(g, "ti", IC_DT_I32, S3(5, 7, 9))), ATTRS(AS("to", "f32")));
+    ic_op aops[] = {IC_OP_ARGMAX, IC_OP_ARGMIN};
+    for (int i = 0; i < 2; i++)
+        for (int last = 0; last < 2; last++) {
+            out(g, OP(g, aops[i], IN(tie), ATTRS(AI("axis", 1), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(tie), ATTRS(AI("axis", -1), AI("keepdims", 0), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(tie), ATTRS(AI("axis", 0), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(mix), ATTRS(AI("axis", 1), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(mix), ATTRS(AI("axis", 0), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(xi), ATTRS(AI("axis", 2), AI("select_last_index", last))));
+            out(g, OP(g, aops[i], IN(xl), ATTRS(AI("axis", 0), AI("keepdims", 0), AI("select_last_index", last))));
+        }
+    out(g, OP(g, IC_OP_ARGMAX, IN(big), ATTRS(AI("axis", 1))));
+    out(g, OP(g, IC_OP_ARGMIN, IN(big), ATTRS(AI("axis", 0))));
+
+    /* cumsum: every flag combination, inner 1 and inner > 1 (blocked), ints, long rows */
+    uint32_t c3 = input(g, "c3", IC_DT_F32, S3(3, 17, 5));
+    uint32_t wide = input(g, "wide", IC_DT_F32, S3(2, 9, 600)); /* inner 600: three blocks */
+    for (int ex = 0; ex < 2; ex++)
+        for (int rev = 0; rev < 2; rev++) {
+            out(g, OP(g, IC_OP_CUMSUM, IN(c3), ATTRS(AI("axis", 1), AI("exclusive", ex), AI("reverse", rev))));
+            out(g, OP(g, IC_OP_CUMSUM, IN(c3), ATTRS(AI("axis", -1), AI("exclusive", ex), AI("reverse", rev))));
+            out(g, OP(g, IC_OP_CUMSUM, IN(xi), ATTRS(AI("axis", 0), AI("exclusive", ex), AI("reverse", rev))));
+            out(g, OP(g, IC_OP_CUMSUM, IN(xl), ATTRS(AI("axis", 1), AI("exclusive", ex), AI("reverse", rev))));
+        }
+    out(g, OP(g, IC_OP_CUMSUM, IN(wide), ATTRS(AI("axis", 1))));
+    out(g, OP(g, IC_OP_CUMSUM, IN(big), ATTRS(AI("axis", 1), AI("reverse", 1))));
+    out(g, OP(g, IC_OP_CUMSUM, IN(e), ATTRS(AI("axis", 0))));
+    return g;
+}
+
+static const range r_reduce[] = {{"px", 0.8, 1.25}, {"xs", -1, 1}, {"ti", 0, 4}, {"xi", -9, 9}, {NULL, 0, 0}};
+
+static ic_graph *graph_index(void) {
+    ic_graph *g = new_graph("ext_index");
+    uint32_t x = input(g, "x", IC_DT_F32, S3(4, 5, 6));
+    uint32_t xh = input(g, "xh", IC_DT_F16, S2(6, 7));
+    uint32_t xb = input(g, "xb", IC_DT_BOOL, S2(6, 7));
+    uint32_t xl = input(g, "xl", IC_DT_I64, S2(6, 7));
+    /* gather_elements along every axis; indices smaller than data, negative, i32 and i64 */
+    uint32_t i4 = input(g, "i4", IC_DT_I64, S3(3, 5, 6)); /* [-4, 4) */
+    uint32_t i5 = input(g, "i5", IC_DT_I32, S3(4, 3, 2)); /* [-5, 5) */
+    uint32_t i6 = input(g, "i6", IC_DT_I64, S3(2, 5, 9)); /* [-6, 6) */
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i4), NOATTRS));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i5), ATTRS(AI("axis", 1))));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i6), ATTRS(AI("axis", -1))));
+    uint32_t j6 = input(g, "j6", IC_DT_I32, S2(5, 7));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(xh, j6), ATTRS(AI("axis", 0))));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(xb, j6), ATTRS(AI("axis", 0))));
+    /* gather_nd: k = 1, 2, 3 (scalars), batch_dims 1 and 2, negatives */
+    uint32_t t1 = input(g, "k4", IC_DT_I64, S2(3, 1)); /* [-4, 4) */
+    uint32_t t2 = input(g, "t2", IC_DT_I64, S3(2, 3, 2)); /* [-4, 4): fits dims 4 and 5 */
+    uint32_t t3 = input(g, "t3", IC_DT_I32, S2(7, 3));    /* [-4, 4) */
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, t1), NOATTRS));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, t2), NOATTRS));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, t3), NOATTRS));
+    uint32_t b1 = input(g, "b1", IC_DT_I64, S3(4, 3, 1)); /* [-5, 5) */
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, b1), ATTRS(AI("batch_dims", 1))));
+    uint32_t b2 = input(g, "b2", IC_DT_I64, S3(4, 5, 1)); /* [-6, 6) */
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, b2), ATTRS(AI("batch_dims", 2))));
+    uint32_t tl = input(g, "tl", IC_DT_I64, S2(9, 2));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(xl, tl), NOATTRS));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(xh, tl), NOATTRS));
+
+    /* scatter_elements: small index ranges make duplicates; every reduction, dtype and axis */
+    const char *reds[] = {"none", "add", "mul", "max", "min"};
+    uint32_t u4 = input(g, "u4", IC_DT_F32, S3(3, 5, 6));
+    uint32_t d4 = input(g, "d4", IC_DT_I64, S3(3, 5, 6)); /* [-2, 2): many duplicates along axis 0 */
+    uint32_t q6 = input(g, "q6", IC_DT_I32, S3(4, 5, 6)); /* [-3, 3): duplicates along the last axis */
+    uint32_t uq = input(g, "uq", IC_DT_F32, S3(4, 5, 6));
+    uint32_t li = input(g, "li", IC_DT_I64, S2(6, 7)), lu = input(g, "lu", IC_DT_I64, S2(6, 7));
+    for (int r = 0; r < 5; r++) {
+        out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, d4, u4), ATTRS(AS("reduction", reds[r]))));
+        out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, q6, uq), ATTRS(AI("axis", -1), AS("reduction", reds[r]))));
+        out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(xl, li, lu), ATTRS(AI("axis", 1), AS("reduction", reds[r]))));
+    }
+    out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(xh, li, xh), ATTRS(AI("axis", 1))));
+    out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(xb, li, xb), ATTRS(AI("axis", 0))));
+    /* scatter_nd: slices, scalars (full tuples), duplicates, every reduction */
+    uint32_t s1 = input(g, "s1", IC_DT_I64, S2(6, 1)); /* [-2, 2): duplicates */
+    uint32_t v1 = input(g, "v1", IC_DT_F32, S3(6, 5, 6));
+    uint32_t s3 = t3; /* full tuples: scalar updates */
+    uint32_t v3 = input(g, "v3", IC_DT_F32, S1(7));
+    uint32_t sl = input(g, "sl", IC_DT_I64, S2(8, 1)), vl = input(g, "vl", IC_DT_I64, S2(8, 7));
+    for (int r = 0; r < 5; r++) {
+        out(g, OP(g, IC_OP_SCATTER_ND, IN(x, s1, v1), ATTRS(AS("reduction", reds[r]))));
+        out(g, OP(g, IC_OP_SCATTER_ND, IN(x, s3, v3), ATTRS(AS("reduction", reds[r]))));
+        out(g, OP(g, IC_OP_SCATTER_ND, IN(xl, sl, vl), ATTRS(AS("reduction", reds[r]))));
+    }
+    /* large: parallel over lines / slice blocks */
+    uint32_t big = input(g, "big", IC_DT_F32, S2(64, 4000));
+    uint32_t bi = input(g, "bi", IC_DT_I64, S2(64, 4000)); /* [-6, 6) along axis 1 */
+    uint32_t bu = input(g, "bu", IC_DT_F32, S2(64, 4000));
+    out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(big, bi, bu), ATTRS(AI("axis", 1), AS("reduction", "add"))));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(big, bi), ATTRS(AI("axis", 1))));
+    uint32_t bs = input(g, "bs", IC_DT_I64, S2(5, 1)), bv = input(g, "bv", IC_DT_F32, S2(5, 4000));
+    out(g, OP(g, IC_OP_SCATTER_ND, IN(big, bs, bv), ATTRS(AS("reduction", "mul"))));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(big, bs), NOATTRS));
+    return g;
+}
+
+static const range r_index[] = {{"i4", -4, 4}, {"k4", -4, 4}, {"i5", -5, 5}, {"t2", -4, 4}, {"t3", -4, 4}, {"b1", -5, 5},
+                                {"tl", -6, 6}, {"d4", -2, 2}, {"q6", -3, 3}, {"li", -6, 6}, {"s1", -2, 2},
+                                {"sl", -3, 3}, {"bs", -3, 3}, {NULL, 0, 0}};
+
+static ic_graph *graph_layout(void) {
+    ic_graph *g = new_graph("ext_layout");
+    uint32_t x = input(g, "x", IC_DT_F32, S3(3, 4, 5));
+    uint32_t xu = input(g, "xu", IC_DT_U8, S2(5, 7));
+    uint32_t xh = input(g, "xh", IC_DT_F16, S2(5, 7));
+    uint32_t xl = input(g, "xl", IC_DT_I64, S1(6));
+    uint32_t x1 = input(g, "x1", IC_DT_F32, S2(3, 1));
+    /* tile */
+    out(g, OP(g, IC_OP_TILE, IN(x), ATTRS(AIS("repeats", 2, 1, 3))));
+    out(g, OP(g, IC_OP_TILE, IN(xu), ATTRS(AIS("repeats", 1, 4))));
+    out(g, OP(g, IC_OP_TILE, IN(xl), ATTRS(AIS("repeats", 5))));
+    out(g, OP(g, IC_OP_TILE, IN(x1), ATTRS(AIS("repeats", 3, 7))));
+    /* pad: every mode, negative pads (crop), pads past the length (repeated reflection), every dim */
+    const char *modes[] = {"constant", "reflect", "edge"};
+    for (int m = 0; m < 3; m++) {
+        out(g, OP(g, IC_OP_PAD, IN(x), ATTRS(AIS("pads", 1, 0, 2, 0, 3, 1), AS("mode", modes[m]), AF("value", 1.5))));
+        out(g, OP(g, IC_OP_PAD, IN(x), ATTRS(AIS("pads", -1, 2, -2, 1, -1, 3), AS("mode", modes[m]))));
+        out(g, OP(g, IC_OP_PAD, IN(x), ATTRS(AIS("pads", 0, 7, 9, 0, 6, 11), AS("mode", modes[m]))));
+        out(g, OP(g, IC_OP_PAD, IN(xu), ATTRS(AIS("pads", 2, -3, 1, 4), AS("mode", modes[m]), AF("value", 300.0))));
+        out(g, OP(g, IC_OP_PAD, IN(xh), ATTRS(AIS("pads", 1, 1, 1, 1), AS("mode", modes[m]), AF("value", -2.0))));
+        out(g, OP(g, IC_OP_PAD, IN(xl), ATTRS(AIS("pads", 5, 8), AS("mode", modes[m]), AF("value", -7.9))));
+        out(g, OP(g, IC_OP_PAD, IN(x1), ATTRS(AIS("pads", 0, 3, 1, 2), AS("mode", modes[m]))));
+    }
+    out(g, OP(g, IC_OP_PAD, IN(x), ATTRS(AIS("pads", 0, 0, -5, 0, 0, 0))));
+    /* trilu: k from below the matrix to past it, batches, dtypes */
+    uint32_t m = input(g, "m", IC_DT_F32, S3(2, 5, 7));
+    for (int64_t k = -6; k <= 8; k += 2) {
+        out(g, OP(g, IC_OP_TRILU, IN(m), ATTRS(AI("k", k))));
+        out(g, OP(g, IC_OP_TRILU, IN(m), ATTRS(AI("upper", 0), AI("k", k))));
+    }
+    out(g, OP(g, IC_OP_TRILU, IN(xu), ATTRS(AI("k", -1))));
+    out(g, OP(g, IC_OP_TRILU, IN(xh), ATTRS(AI("upper", 0), AI("k", INT64_MAX))));
+    /* depth_to_space both modes, space_to_depth, round trips, dtypes */
+    uint32_t y = input(g, "y", IC_DT_F32, S4(2, 18, 3, 5));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3))));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3), AS("mode", "CRD"))));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 1))));
+    out(g, OP(g, IC_OP_SPACE_TO_DEPTH, IN(OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3)))),
+              ATTRS(AI("blocksize", 3))));
+    uint32_t z = input(g, "z", IC_DT_I64, S4(1, 2, 6, 4));
+    out(g, OP(g, IC_OP_SPACE_TO_DEPTH, IN(z), ATTRS(AI("blocksize", 2))));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(OP(g, IC_OP_SPACE_TO_DEPTH, IN(z), ATTRS(AI("blocksize", 2)))),
+              ATTRS(AI("blocksize", 2), AS("mode", "CRD"))));
+    /* large: parallel rows */
+    uint32_t big = input(g, "big", IC_DT_F32, S3(8, 64, 60));
+    out(g, OP(g, IC_OP_PAD, IN(big), ATTRS(AIS("pads", 0, 2, 3, 0, 1, 2), AS("mode", "reflect"))));
+    out(g, OP(g, IC_OP_TILE, IN(big), ATTRS(AIS("repeats", 1, 2, 2))));
+    out(g, OP(g, IC_OP_TRILU, IN(big), ATTRS(AI("k", 3))));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(input(g, "bd", IC_DT_F32, S4(2, 64, 16, 16))), ATTRS(AI("blocksize", 4))));
+    return g;
+}
+
+static ic_graph *graph_resize(void) {
+    ic_graph *g = new_graph("ext_resize");
+    uint32_t x = input(g, "x", IC_DT_F32, S4(2, 3, 5, 7));
+    const char *coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel", "tf_half_pixel_for_nn"};
+    const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    for (int c = 0; c < 5; c++) {
+        /* linear up, down, and with explicit non-integer scales; one size of 1 */
+        if (c != 4) {
+            out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("mode", "linear"), AS("coordinate_transformation_mode", coords[c]),
+                                                    AIS("sizes", 2, 3, 11, 16))));
+            out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("mode", "linear"), AS("coordinate_transformation_mode", coords[c]),
+                                                    AIS("sizes", 2, 3, 3, 1))));
+            out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("mode", "linear"), AS("coordinate_transformation_mode", coords[c]),
+                                                    AIS("sizes", 2, 3, 8, 4), AFS("scales", 1.0, 1.0, 1.7, 0.6))));
+        }
+        for (int nm = 0; nm < 4; nm++) {
+            out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("coordinate_transformation_mode", coords[c]),
+                                                    AS("nearest_mode", nearest[nm]), AIS("sizes", 2, 3, 9, 13))));
+            out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("coordinate_transformation_mode", coords[c]),
+                                                    AS("nearest_mode", nearest[nm]), AIS("sizes", 2, 3, 3, 4),
+                                                    AFS("scales", 1.0, 1.0, 0.6, 0.6))));
+        }
+    }
+    /* linear over every dim (5 blending dims: the corner loop), over one middle dim, and with identity dims */
+    uint32_t x5 = input(g, "x5", IC_DT_F32, S5(2, 3, 2, 3, 4));
+    out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 3, 5, 3, 4, 7))));
+    out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 2, 5, 2, 3, 4))));
+    out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 2, 3, 2, 3, 4))));
+    out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("mode", "linear"), AS("coordinate_transformation_mode", "asymmetric"),
+                                            AIS("sizes", 2, 3, 10, 14)))); /* integer ratio: weights 0 or 0.5 */
+    /* nearest on other dtypes; 1-D */
+    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "xl", IC_DT_I64, S2(3, 4))), ATTRS(AIS("sizes", 5, 9))));
+    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "xu", IC_DT_U8, S1(6))), ATTRS(AIS("sizes", 13))));
+    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "v", IC_DT_F32, S1(6))), ATTRS(AS("mode", "linear"), AIS("sizes", 17))));
+    /* large: parallel */
+    uint32_t big = input(g, "big", IC_DT_F32, S4(1, 8, 40, 40));
+    out(g, OP(g, IC_OP_RESIZE, IN(big), ATTRS(AS("mode", "linear"), AIS("sizes", 1, 8, 80, 80))));
+    out(g, OP(g, IC_OP_RESIZE, IN(big), ATTRS(AIS("sizes", 1, 8, 100, 60))));
+    return g;
+}
+
+static ic_graph *graph_norm(void) {
+    ic_graph *g = new_graph("ext_norm");
+    uint32_t sc = input(g, "sc", IC_DT_F32, S1(3)), bi = input(g, "bi", IC_DT_F32, S1(3));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x3", IC_DT_F32, S3(2, 3, 17)), sc, bi), NOATTRS));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x4", IC_DT_F32, S4(2, 3, 5, 7)), sc, bi), ATTRS(AF("epsilon", 0.01))));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x5", IC_DT_F32, S5(1, 3, 2, 3, 4)), sc, bi), NOATTRS));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x2", IC_DT_F32, S2(4, 3)), sc, bi), NOATTRS));
+    uint32_t s8 = input(g, "s8", IC_DT_F32, S1(8)), b8 = input(g, "b8", IC_DT_F32, S1(8));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "big", IC_DT_F32, S4(2, 8, 40, 40)), s8, b8), NOATTRS));
+    return g;
+}
+
+/* Chains through the lowering pipeline: the new pointwise ops fused with each other and with
+ * existing ones, around the ops that stay kernels of their own. */
+static ic_graph *graph_fused(void) {
+    ic_graph *g = graph_pointwise("ext_fused");
+    uint32_t x = input(g, "fx", IC_DT_F32, S3(4, 6, 33));
+    uint32_t h = OP(g, IC_OP_SOFTPLUS, IN(OP(g, IC_OP_ELU, IN(x), ATTRS(AF("alpha", 0.7)))), NOATTRS);
+    h = OP(g, IC_OP_ADD, IN(h, OP(g, IC_OP_SELU, IN(x), NOATTRS)), NOATTRS);
+    uint32_t m = OP(g, IC_OP_MOD, IN(h, input(g, "fm", IC_DT_F32, S1(33))), ATTRS(AI("fmod", 1)));
+    out(g, OP(g, IC_OP_SOFTSIGN, IN(OP(g, IC_OP_ROUND, IN(OP(g, IC_OP_MUL, IN(m, x), NOATTRS)), NOATTRS)), NOATTRS));
+    out(g, OP(g, IC_OP_REDUCE_SUM, IN(OP(g, IC_OP_CELU, IN(h), NOATTRS)), ATTRS(AIS("axes", -1))));
+    out(g, OP(g, IC_OP_SOFTMAX, IN(OP(g, IC_OP_SIGN, IN(m), NOATTRS)), NOATTRS));
+    uint32_t cs = OP(g, IC_OP_CUMSUM, IN(h), ATTRS(AI("axis", 2)));
+    out(g, OP(g, IC_OP_ARGMAX, IN(OP(g, IC_OP_ELU, IN(cs), NOATTRS)), ATTRS(AI("axis", 1))));
+    uint32_t p = OP(g, IC_OP_PAD, IN(OP(g, IC_OP_SOFTPLUS, IN(x), NOATTRS)), ATTRS(AIS("pads", 0, 1, 2, 0, 1, 2), AS("mode", "edge")));
+    out(g, OP(g, IC_OP_LAYERNORM, IN(OP(g, IC_OP_CELU, IN(p), NOATTRS)), NOATTRS));
+    out(g, OP(g, IC_OP_ISNAN, IN(OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(p), ATTRS(AIS("axes", 1)))), NOATTRS));
+    return g;
+}
+
+/* The run-time index errors: one graph with each index op reading the same indices. */
+static ic_graph *graph_errors(void) {
+    ic_graph *g = new_graph("ext_errors");
+    uint32_t x = input(g, "x", IC_DT_F32, S2(3, 4));
+    uint32_t idx = input(g, "idx", IC_DT_I64, S2(2, 1));
+    uint32_t upd = input(g, "upd", IC_DT_F32, S2(2, 1));
+    uint32_t u4 = input(g, "u4", IC_DT_F32, S2(2, 4));
+    out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, idx), NOATTRS));
+    out(g, OP(g, IC_OP_GATHER_ND, IN(x, idx), NOATTRS));
+    out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, idx, upd), ATTRS(AS("reduction", "add"))));
+    out(g, OP(g, IC_OP_SCATTER_ND, IN(x, idx, u4), NOATTRS));
+    return g;
+}
+
+/* ---- tests ----------------------------------------------------------------------------- */
+
+enum { B_POINTWISE, B_POINTWISE_SSE, B_FUSED, B_REDUCE, B_INDEX, B_LAYOUT, B_RESIZE, B_NORM, B_ERRORS, N_BUILDS };
+static build g_builds[N_BUILDS];
+
+static int setup_all(void **state) {
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(g_tmp_root, sizeof g_tmp_root, "%s/ic_ops_ext_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(g_tmp_root)) return -1;
+    g_builds[B_POINTWISE].g = graph_pointwise("ext_pointwise");
+    g_builds[B_POINTWISE_SSE] = (build){.g = graph_pointwise("ext_pointwise_sse"), .isa = "sse"};
+    g_builds[B_FUSED] = (build){.g = graph_fused(), .lower = true};
+    g_builds[B_REDUCE].g = graph_reduce();
+    g_builds[B_INDEX].g = graph_index();
+    g_builds[B_LAYOUT].g = graph_layout();
+    g_builds[B_RESIZE].g = graph_resize();
+    g_builds[B_NORM].g = graph_norm();
+    g_builds[B_ERRORS].g = graph_errors();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int par = cpus > 0 ? (int)(cpus > 4 ? 8 : cpus * 2) : 2;
+    for (int i = 0; i < N_BUILDS; i += par) {
+        pthread_t th[8];
+        int k = 0;
+        for (; k < par && i + k < N_BUILDS; k++) pthread_create(&th[k], NULL, compile_thread, &g_builds[i + k]);
+        for (int j = 0; j < k; j++) pthread_join(th[j], NULL);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr, "test_ops_ext_codegen: compiled %d models in %.2f s\n", N_BUILDS,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    return 0;
+}
+
+static int teardown_all(void **state) {
+    (void)state;
+    for (int i = 0; i < N_BUILDS; i++) ic_graph_destroy(g_builds[i].g);
+    if (!getenv("IC_KEEP_TMP")) {
+        char *argv[] = {"rm", "-rf", g_tmp_root, NULL};
+        pid_t pid = fork();
+        if (pid == 0) {
+            execvp("rm", argv);
+            _exit(127);
+        }
+        if (pid > 0) waitpid(pid, NULL, 0);
+    }
+    return 0;
+}
+
+static void test_pointwise(void **state) {
+    (void)state;
+    check_build(&g_builds[B_POINTWISE], r_pointwise, 1e-6);
+}
+
+static void test_pointwise_sse(void **state) {
+    (void)state;
+    check_build(&g_builds[B_POINTWISE_SSE], r_pointwise, 1e-6);
+}
+
+static void test_fused(void **state) {
+    (void)state;
+    check_build(&g_builds[B_FUSED], r_pointwise, 1e-5);
+}
+
+static void test_reduce_scan(void **state) {
+    (void)state;
+    check_build(&g_builds[B_REDUCE], r_reduce, 1e-5);
+}
+
+static void test_index(void **state) {
+    (void)state;
+    check_build(&g_builds[B_INDEX], r_index, 1e-6);
+}
+
+static void test_layout(void **state) {
+    (void)state;
+    check_build(&g_builds[B_LAYOUT], NULL, 0);
+}
+
+static void test_resize(void **state) {
+    (void)state;
+    check_build(&g_builds[B_RESIZE], NULL, 1e-6);
+}
+
+static void test_norm(void **state) {
+    (void)state;
+    static const range r[] = {{"sc", 0.5, 1.5}, {"s8", 0.5, 1.5}, {NULL, 0, 0}};
+    check_build(&g_builds[B_NORM], r, 1e-5);
+}
+
+/* run() must fail with a message containing want; the interpreter agrees it is an error. */
+static void expect_run_error(live *l, const ic_graph *g, ic_tensor *in, const char *want) {
+    ic_tensor outs[8], ref[8];
+    ic_diag d = {0};
+    int rc = run_model(l, g, in, outs);
+    const char *msg = l->lm.last_error(l->m);
+    if (rc == 0 || !strstr(msg, want)) fail_msg("run: rc %d, message '%s', wanted '%s'", rc, msg, want);
+    for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
+    assert_int_equal(ic_interp_run(g, in, ref, &d), IC_ERR_RUNTIME);
+}
+
+static void test_index_errors(void **state) {
+    (void)state;
+    build *b = &g_builds[B_ERRORS];
+    live l;
+    open_model(b, &l);
+    const ic_graph *g = b->g;
+    ic_tensor in[4], outs[8];
+    alloc_inputs(g, NULL, 7, in);
+    int64_t *idx = in[1].data;
+    idx[0] = 2, idx[1] = -3;
+    assert_int_equal(run_model(&l, g, in, outs), 0);
+    for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
+    idx[1] = 3;
+    expect_run_error(&l, g, in, "gather_elements %gather_elements_0: index 3 out of range for axis 0 of size 3");
+    idx[1] = -4;
+    expect_run_error(&l, g, in, "index -4 out of range for axis 0 of size 3");
+    idx[1] = 1;
+    assert_int_equal(run_model(&l, g, in, outs), 0); /* the next good run works */
+    for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
+    for (uint32_t i = 0; i < g->n_inputs; i++) ic_tensor_free(&in[i]);
+    close_model(&l);
+}
+
+/* Each index op's own message: a one-op model per op, built here (these compile quickly). */
+static void test_index_error_messages(void **state) {
+    (void)state;
+    const ic_op ops[] = {IC_OP_GATHER_ND, IC_OP_SCATTER_ELEMENTS, IC_OP_SCATTER_ND};
+    const char *want[] = {"gather_nd %y: index 5 out of range for axis 0 of size 3",
+                          "scatter_elements %y: index 5 out of range for axis 0 of size 3",
+                          "scatter_nd %y: index 5 out of range for axis 0 of size 3"};
+    build bs[3];
+    for (int k = 0; k < 3; k++) {
+        ic_graph *g = new_graph(ic_op_get(ops[k])->name);
+        uint32_t x = input(g, "x", IC_DT_F32, S2(3, 4)), idx = input(g, "idx", IC_DT_I64, S2(2, 1));
+        uint32_t v = ops[k] == IC_OP_GATHER_ND ? OP(g, ops[k], IN(x, idx), NOATTRS)
+                     : ops[k] == IC_OP_SCATTER_ND ? OP(g, ops[k], IN(x, idx, input(g, "u", IC_DT_F32, S2(2, 4))), NOATTRS)
+                                                  : OP(g, ops[k], IN(x, idx, input(g, "u", IC_DT_F32, S2(2, 1))), NOATTRS);
+        g->values[v].name = "y";
+        assert_true(ic_graph_add_output(g, v));
+        bs[k] = (build){.g = g};
+    }
+    pthread_t th[3];
+    for (int k = 0; k < 3; k++) pthread_create(&th[k], NULL, compile_thread, &bs[k]);
+    for (int k = 0; k < 3; k++) pthread_join(th[k], NULL);
+    for (int k = 0; k < 3; k++) {
+        live l;
+        open_model(&bs[k], &l);
+        ic_tensor in[3];
+        alloc_inputs(bs[k].g, NULL, 9, in);
+        int64_t *idx = in[1].data;
+        idx[0] = 0, idx[1] = 5;
+        expect_run_error(&l, bs[k].g, in, want[k]);
+        idx[1] = -3;
+        ic_tensor outs[1];
+        assert_int_equal(run_model(&l, bs[k].g, in, outs), 0);
+        ic_tensor_free(&outs[0]);
+        for (uint32_t i = 0; i < bs[k].g->n_inputs; i++) ic_tensor_free(&in[i]);
+        close_model(&l);
+        ic_graph_destroy(bs[k].g);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pointwise),    cmocka_unit_test(test_pointwise_sse),
+        cmocka_unit_test(test_fused),        cmocka_unit_test(test_reduce_scan),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_layout),       cmocka_unit_test(test_resize),
+        cmocka_unit_test(test_norm),         cmocka_unit_test(test_index_errors),
+        cmocka_unit_test(test_index_error_messages),
+    };
+    return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
