@@ -198,7 +198,7 @@ static ic_status read_file(ic_arena *a, const char *path, uint8_t **out, size_t 
     *out = NULL;
     *out_size = 0;
     *out_err = 0;
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK); /* a FIFO must not block us; fstat refuses it below */
     if (fd < 0) {
         *out_err = errno;
         return IC_ERR_IO;

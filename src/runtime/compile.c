@@ -1,12 +1,14 @@
 /* compile.c — model file to .so: parse, lower, key, cache lookup, codegen,
  * cc, and the atomic move into the cache. See compile.h.
  *
- * A miss builds in a fresh mkdtemp() directory inside the cache directory
- * (same filesystem, so the final rename() is atomic) and removes it after.
- * Two processes compiling the same graph both build and both rename; the
- * second rename replaces an identical file, so readers never see a partial
- * one. With no_cache the build directory is under $TMPDIR and the .so stays
- * there for the caller. */
+ * A miss takes the key's lock file (cache.h), builds in a fresh mkdtemp()
+ * directory inside the cache directory (same filesystem, so the final
+ * rename() is atomic), seals the .so with the cache trailer, renames it into
+ * place and removes the directory. Other processes compiling the same graph
+ * wait on the lock and then find the entry; if locking is impossible they
+ * build too, and the last rename wins, so readers never see a partial file.
+ * With no_cache the build directory is under $TMPDIR and the .so stays there
+ * for the caller. */
 #define _XOPEN_SOURCE 700
 #include "runtime/compile.h"
 
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "codegen/codegen.h"
+#include "ir/onnx.h"
 #include "ir/strbuf.h"
 #include "ir/text.h"
 #include "lower/pipeline.h"
@@ -110,7 +113,7 @@ static void progress_end(progress *p) {
 static ic_status read_file(const char *path, char **out, size_t *out_len, ic_diag *d) {
     *out = NULL;
     *out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
     if (fd < 0) return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -199,30 +202,49 @@ static bool looks_like_graph_text(const char *s, size_t len) {
              (next >= '0' && next <= '9'));
 }
 
-ic_status ic_compile_parse_file(const char *model_path, const ic_allocator *alloc, ic_graph **out_graph,
-                                ic_diag *d) {
+static bool has_onnx_suffix(const char *path) {
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".onnx") == 0;
+}
+
+ic_status ic_compile_load_model(const char *model_path, const ic_compile_options *opt, const ic_allocator *alloc,
+                                ic_graph **out_graph, ic_diag *d) {
     *out_graph = NULL;
     char *text;
     size_t len;
     IC_TRY(read_file(model_path, &text, &len, d));
     ic_status s;
-    if (len == 0)
+    if (len == 0) {
         s = ic_diag_set(d, IC_ERR_PARSE, "%s: empty model file", model_path);
-    else if (!looks_like_graph_text(text, len))
-        s = ic_diag_set(d, IC_ERR_PARSE,
-                        "%s: not a .graph model (a .graph text starts with 'graph'; ONNX import is not built yet)",
-                        model_path);
-    else
+    } else if (looks_like_graph_text(text, len)) {
         s = ic_text_parse(text, len, model_path, alloc, out_graph, d);
+    } else if (ic_onnx_sniff((const uint8_t *)text, len) || has_onnx_suffix(model_path)) {
+        ic_onnx_options oo = {0};
+        if (opt) {
+            oo.input_shapes = opt->input_shapes;
+            oo.n_input_shapes = opt->n_input_shapes;
+        }
+        s = ic_onnx_import((const uint8_t *)text, len, model_path, &oo, alloc, out_graph, d);
+    } else {
+        s = ic_diag_set(d, IC_ERR_PARSE,
+                        "%s: not a .graph model or an ONNX model (a .graph text starts with 'graph', an ONNX file "
+                        "is a serialized ModelProto)",
+                        model_path);
+    }
     free(text);
     return s;
+}
+
+ic_status ic_compile_parse_file(const char *model_path, const ic_allocator *alloc, ic_graph **out_graph,
+                                ic_diag *d) {
+    return ic_compile_load_model(model_path, NULL, alloc, out_graph, d);
 }
 
 ic_status ic_compile_file(const char *model_path, const ic_compile_options *opt, ic_compile_result *out,
                           ic_diag *d) {
     memset(out, 0, sizeof *out);
     ic_graph *g;
-    IC_TRY(ic_compile_parse_file(model_path, NULL, &g, d));
+    IC_TRY(ic_compile_load_model(model_path, opt, NULL, &g, d));
     ic_status s = ic_compile_graph(g, opt, out, d);
     ic_graph_destroy(g);
     return s;
@@ -273,7 +295,10 @@ static ic_status emit_c_copy(const ic_graph *g, const char *isa, const uint8_t h
     return s;
 }
 
-/* Generates, writes and compiles in build_dir (absolute); the .so ends up at build_dir/model.so. */
+/* Generates, writes and compiles in build_dir (absolute); the .so ends up at
+ * build_dir/model.so. The compiler runs inside build_dir and sees only the
+ * relative names model.c, weights.bin and model.so, so odd characters in the
+ * cache path (quotes, newlines) never reach it or the assembler's .incbin. */
 static ic_status build_in(const ic_graph *g, const ic_cc_config *cfg, const char *isa, const uint8_t hash[16],
                           const char *build_dir, bool verbose, progress *prog, ic_diag *d) {
     char c_path[PATH_MAX], blob_path[PATH_MAX], so_path[PATH_MAX];
@@ -284,7 +309,7 @@ static ic_status build_in(const ic_graph *g, const ic_cc_config *cfg, const char
     progress_stage(prog, "codegen");
     double t0 = now_ms();
     ic_strbuf c, blob;
-    IC_TRY(generate(g, isa, hash, blob_path, &c, &blob, d));
+    IC_TRY(generate(g, isa, hash, "weights.bin", &c, &blob, d));
     ic_status s = write_file(c_path, c.data, c.len, d);
     if (s == IC_OK) s = write_file(blob_path, blob.data, blob.len, d);
     if (verbose)
@@ -296,7 +321,7 @@ static ic_status build_in(const ic_graph *g, const ic_cc_config *cfg, const char
 
     progress_stage(prog, "cc");
     t0 = now_ms();
-    IC_TRY(ic_cc_build(cfg, c_path, so_path, d));
+    IC_TRY(ic_cc_build_in(cfg, build_dir, "model.c", "model.so", d));
     if (verbose) fprintf(stderr, "inductc: cc %.1f ms\n", now_ms() - t0);
     /* The cache refuses group/other-writable entries; do not depend on umask. */
     if (chmod(so_path, 0755) != 0)
@@ -324,6 +349,31 @@ static ic_status make_build_dir(const char *parent, const char *prefix, char *ou
     }
     strcpy(out, abs);
     return IC_OK;
+}
+
+/* A cache miss: builds in a fresh directory inside the cache, seals the .so
+ * and renames it to entry. */
+static ic_status build_into_cache(const ic_graph *g, const ic_cc_config *cfg, const char *isa, const uint8_t hash[16],
+                                  const ic_cache_key *key, const char *dir, const char *entry, bool verbose,
+                                  progress *prog, ic_diag *d) {
+    char build_dir[PATH_MAX - 64]; /* room for "/model.so" */
+    IC_TRY(make_build_dir(dir, "tmp-", build_dir, sizeof build_dir, d));
+    ic_status s = build_in(g, cfg, isa, hash, build_dir, verbose, prog, d);
+    char built[PATH_MAX];
+    snprintf(built, sizeof built, "%s/model.so", build_dir);
+    if (s == IC_OK) s = ic_cache_seal(built, key, d);
+    if (s == IC_OK) {
+        if (rename(built, entry) != 0)
+            s = ic_diag_set(d, IC_ERR_IO, "cannot move the compiled model into the cache at %s: %s", entry,
+                            strerror(errno));
+    }
+    if (s != IC_OK && debug_level() > 0) {
+        fprintf(stderr, "inductc: keeping the build directory %s (INDUCTC_DEBUG is set)\n", build_dir);
+    } else {
+        remove_dir(build_dir);
+        if (s == IC_ERR_COMPILE) ic_diag_prefix(d, "compiling the generated C (INDUCTC_DEBUG=1 keeps it)");
+    }
+    return s;
 }
 
 static ic_status compile_lowered(ic_graph *g, const ic_compile_options *opt, bool verbose, progress *prog,
@@ -358,30 +408,35 @@ static ic_status compile_lowered(ic_graph *g, const ic_compile_options *opt, boo
     char dir[PATH_MAX];
     IC_TRY(ic_cache_dir(opt->cache_dir, dir, sizeof dir, d));
     bool hit;
-    IC_TRY(ic_cache_lookup(dir, &key, out->so_path, sizeof out->so_path, &hit, d));
-    if (hit) {
-        out->cache_hit = true;
-        if (verbose) fprintf(stderr, "inductc: cache hit %s (%s)\n", key.hex, out->so_path);
-        return IC_OK;
+    const char *why;
+    IC_TRY(ic_cache_lookup(dir, &key, out->so_path, sizeof out->so_path, &hit, &why, d));
+    if (!hit && why && verbose) fprintf(stderr, "inductc: discarded cache entry %s: %s\n", key.hex, why);
+    if (!hit) {
+        /* One process builds, the others compiling the same graph wait for its entry. */
+        bool busy;
+        int lock = ic_cache_lock_try(dir, &key, &busy);
+        if (busy) {
+            progress_stage(prog, "waiting for another inductc building the same model");
+            if (verbose) fprintf(stderr, "inductc: waiting for another inductc building %s\n", key.hex);
+            ic_cache_lock_wait(lock);
+        }
+        /* whoever held the lock may have just put the entry in place */
+        ic_status s = ic_cache_lookup(dir, &key, out->so_path, sizeof out->so_path, &hit, &why, d);
+        if (s != IC_OK) {
+            ic_cache_unlock(dir, &key, lock);
+            return s;
+        }
+        if (!hit) {
+            if (verbose) fprintf(stderr, "inductc: cache miss %s\n", key.hex);
+            s = build_into_cache(g, &cfg, isa, hash, &key, dir, out->so_path, verbose, prog, d);
+            ic_cache_unlock(dir, &key, lock);
+            return s;
+        }
+        ic_cache_unlock(dir, &key, lock);
     }
-    if (verbose) fprintf(stderr, "inductc: cache miss %s\n", key.hex);
-
-    IC_TRY(make_build_dir(dir, "tmp-", build_dir, sizeof build_dir, d));
-    ic_status s = build_in(g, &cfg, isa, hash, build_dir, verbose, prog, d);
-    if (s == IC_OK) {
-        char built[PATH_MAX];
-        snprintf(built, sizeof built, "%s/model.so", build_dir);
-        if (rename(built, out->so_path) != 0)
-            s = ic_diag_set(d, IC_ERR_IO, "cannot move the compiled model into the cache at %s: %s", out->so_path,
-                            strerror(errno));
-    }
-    if (s != IC_OK && debug_level() > 0) {
-        fprintf(stderr, "inductc: keeping the build directory %s (INDUCTC_DEBUG is set)\n", build_dir);
-    } else {
-        remove_dir(build_dir);
-        if (s == IC_ERR_COMPILE) ic_diag_prefix(d, "compiling the generated C (INDUCTC_DEBUG=1 keeps it)");
-    }
-    return s;
+    out->cache_hit = true;
+    if (verbose) fprintf(stderr, "inductc: cache hit %s (%s)\n", key.hex, out->so_path);
+    return IC_OK;
 }
 
 ic_status ic_compile_graph(ic_graph *g, const ic_compile_options *opt, ic_compile_result *out, ic_diag *d) {

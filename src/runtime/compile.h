@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ir/ir.h"
+#include "ir/onnx.h"
 
 typedef struct ic_compile_options {
     const char *cache_dir;     /* NULL: the default (see cache.h) */
@@ -14,6 +15,8 @@ typedef struct ic_compile_options {
     bool print_ir_after_all;   /* print the IR to stderr after each pass */
     bool verbose;              /* time per pass and for cc on stderr */
     bool progress;             /* show progress on stderr (if a tty) for compiles over a second */
+    const ic_onnx_input_shape *input_shapes; /* ONNX: static shapes for inputs (dynamic dims), may be NULL */
+    uint32_t n_input_shapes;   /* entries in input_shapes */
 } ic_compile_options;
 
 typedef struct ic_compile_result {
@@ -22,12 +25,16 @@ typedef struct ic_compile_result {
     char key[33];       /* the cache key, 32 hex digits */
 } ic_compile_result;
 
-/* Reads a model file and parses it into a graph (not yet lowered). The format
- * is recognised by content: a .graph text starts, after blank space and
- * comments, with the word `graph`. */
+/* Reads a model file (.graph text or ONNX, recognised by content) into a
+ * graph, not yet lowered; opt (may be NULL) supplies ONNX input shapes. */
+ic_status ic_compile_load_model(const char *model_path, const ic_compile_options *opt, const ic_allocator *alloc,
+                                ic_graph **out_graph, ic_diag *d);
+/* The same with no options. The format is recognised by content: a .graph
+ * text starts, after blank space and comments, with the word `graph`; an
+ * ONNX file starts with a ModelProto field (or is named *.onnx). */
 ic_status ic_compile_parse_file(const char *model_path, const ic_allocator *alloc, ic_graph **out_graph,
                                 ic_diag *d);
-/* Loads a model file (.graph; recognised by content), lowers and compiles it. */
+/* Loads a model file (.graph or ONNX; recognised by content), lowers and compiles it. */
 ic_status ic_compile_file(const char *model_path, const ic_compile_options *opt, ic_compile_result *out,
                           ic_diag *d);
 /* Same for a graph already in memory (the pipeline mutates it). */
