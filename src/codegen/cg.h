@@ -13,8 +13,9 @@
 
 #include "codegen/codegen.h"
 
-/* Work below this many elements runs on one thread (no omp parallel). */
-#define CG_PAR_MIN 16384
+/* Work below this many elements runs on one thread (no omp parallel): a
+ * fork/join costs microseconds, on a loaded machine milliseconds. */
+#define CG_PAR_MIN 65536
 /* Inner loops longer than this are cut into chunks of this many elements so
  * a single long row still spreads over threads. A multiple of every IC_VW. */
 #define CG_CHUNK 4096
@@ -36,12 +37,25 @@ typedef struct cg_buf {
     uint32_t alias_of; /* ALIAS: the value (never itself an alias) whose buffer it shares */
 } cg_buf;
 
-/* A kernel group: nodes emitted as one function. Today one node per group;
- * fusion will put several here. */
+/* How a kernel group becomes code. */
+typedef enum cg_group_kind {
+    CG_GROUP_SINGLE,  /* one node, through its op's emitter */
+    CG_GROUP_ALIAS,   /* a view whose result aliases its input: no code at all */
+    CG_GROUP_FUSED,   /* a planned loop kernel (src/lower/kplan.h): pointwise, reductions, rows, views */
+    CG_GROUP_LIBRARY, /* led by a library op (conv, matmul, gemm): emit_dnnl.c handles every node */
+} cg_group_kind;
+
+/* A kernel group: the nodes the fuse passes gave one group id (node->group),
+ * emitted as one function. */
 typedef struct cg_group {
-    uint32_t *nodes;   /* node ids in execution order */
-    uint32_t n_nodes;  /* entries in nodes */
-    bool alias;        /* views whose results alias their input: no code at all */
+    uint32_t *nodes;       /* node ids in execution order */
+    uint32_t n_nodes;      /* entries in nodes */
+    bool alias;            /* CG_GROUP_ALIAS (kept for the memory plan) */
+    cg_group_kind kind;    /* which emitter */
+    struct kp_plan *plan;  /* CG_GROUP_FUSED: its kernel plan */
+    int threads;           /* CG_GROUP_FUSED: threads its loop can use; > 1 runs inside an omp parallel region */
+    size_t call_begin;     /* its text in the run body (c->body) ... */
+    size_t call_end;       /* ... up to here */
 } cg_group;
 
 typedef struct cg_ctx {
@@ -52,6 +66,7 @@ typedef struct cg_ctx {
     cg_group *groups;               /* in execution order */
     uint32_t n_groups;              /* entries in groups */
     uint32_t *group_nodes;          /* storage behind every group's nodes */
+    uint8_t *internal;              /* per value: 1 when only its own fused group reads it (no buffer) */
     uint64_t arena_size;            /* bytes the memory plan needs */
     uint64_t blob_size;             /* bytes of constants in the blob */
     uint32_t n_prims;               /* oneDNN primitives the model creates */
@@ -59,12 +74,18 @@ typedef struct cg_ctx {
     ic_strbuf body;                 /* the run body: kernel calls in order */
     ic_strbuf create;               /* primitive creation statements for create() */
     ic_strbuf *blob;                /* the weights blob being built */
+    ic_strbuf prof;                 /* profile table entries, one per timed segment (emit_profile.c) */
+    uint32_t n_prof;                /* entries in prof */
+    bool prof_open;                 /* a segment timer was started and not yet closed */
 } cg_ctx;
 
 /* --- grouping and memory (groups.c, memplan.c) ------------------------------ */
 
-/* Splits the graph's nodes into kernel groups (constants get none). */
+/* Splits the graph's nodes into kernel groups from node->group (a node
+ * without one is a group of its own; constants get none), plans the fused
+ * ones and marks the values that never leave their group. */
 ic_status cg_groups_build(cg_ctx *c);
+void cg_groups_free(cg_ctx *c);
 /* Assigns every value a buffer: caller buffers for graph inputs and outputs,
  * the blob for constants (appending their bytes), aliases for views, and
  * 64-byte aligned arena offsets reused once a value is dead. */
@@ -131,6 +152,35 @@ ic_status cg_emit_reduce(cg_ctx *c, uint32_t gi, const ic_node *n);     /* emit_
 ic_status cg_emit_row(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_reduce.c */
 ic_status cg_emit_window(cg_ctx *c, uint32_t gi, const ic_node *n);     /* emit_window.c */
 ic_status cg_emit_movement(cg_ctx *c, uint32_t gi, const ic_node *n);   /* emit_movement.c */
-ic_status cg_emit_library(cg_ctx *c, uint32_t gi, const ic_node *n);    /* emit_dnnl.c */
+ic_status cg_emit_library(cg_ctx *c, uint32_t gi);    /* emit_dnnl.c: a group led by a library op, every node of it */
+/* emit_profile.c: timers around one segment of the run body (the text
+ * c->body[text_begin, text_end) of groups first .. end-1), written into o,
+ * and the exported profile and stats functions. */
+void cg_prof_begin(cg_ctx *c, ic_strbuf *o, size_t text_begin, size_t text_end);
+void cg_prof_end(cg_ctx *c, ic_strbuf *o, uint32_t first, uint32_t end);
+void cg_emit_profile_api(cg_ctx *c, ic_strbuf *o);
+/* emit_dnnl.c: an f32 4-D transpose between NCHW and NHWC, as a oneDNN reorder. */
+bool cg_dnnl_is_layout_transpose(const cg_ctx *c, const ic_node *n);
+ic_status cg_emit_dnnl_reorder(cg_ctx *c, uint32_t gi, const ic_node *n);
+/* emit_dnnl.c: max_pool2d / avg_pool2d with layout=nhwc as a oneDNN pooling primitive. */
+ic_status cg_emit_dnnl_pool(cg_ctx *c, uint32_t gi, const ic_node *n);
+/* emit_dnnl.c: the residual operand of library group gi that its result may
+ * overwrite in place (a sum post-op) when the memory plan finds it dead
+ * afterwards; IC_NONE if there is none. Needs c->bufs aliases set. */
+uint32_t cg_library_sum_candidate(const cg_ctx *c, uint32_t gi);
+ic_status cg_emit_fused(cg_ctx *c, uint32_t gi);      /* emit_fused.c: a planned loop kernel */
+/* A pointwise node's statements over lane blocks: a0.. in, y out (emit_pointwise.c). */
+ic_status cg_pw_body(cg_ctx *c, const ic_node *n, ic_strbuf *body);
+/* An explicit-vector expression for an f32 pointwise node over vector operands
+ * in[] (emit_vec.c); false when the node has no vector form (use cg_pw_body). */
+bool cg_pw_vexpr(const cg_ctx *c, const ic_node *n, const char *const *in, ic_strbuf *out);
+/* ops of the ONNX front end with emitters of their own */
+ic_status cg_emit_argminmax(cg_ctx *c, uint32_t gi, const ic_node *n);     /* emit_argmax.c */
+ic_status cg_emit_cumsum(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_cumsum.c */
+ic_status cg_emit_instance_norm(cg_ctx *c, uint32_t gi, const ic_node *n); /* emit_instnorm.c */
+ic_status cg_emit_gather_ext(cg_ctx *c, uint32_t gi, const ic_node *n);    /* emit_gather_ext.c: gather_elements, gather_nd */
+ic_status cg_emit_scatter(cg_ctx *c, uint32_t gi, const ic_node *n);       /* emit_scatter.c: scatter_elements, scatter_nd */
+ic_status cg_emit_layout(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_layout.c: tile pad trilu depth/space */
+ic_status cg_emit_resize(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_resize.c */
 
 #endif

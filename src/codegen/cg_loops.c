@@ -49,7 +49,11 @@ void cg_emit_nest(ic_strbuf *b, const cg_nest *in_nest, const char *body) {
     int64_t nt = outer * nch;
     long long NT = (long long)nt, NCH = (long long)nch, IN = (long long)inner;
 
-    if (total >= CG_PAR_MIN && nt > 1) ic_strbuf_puts(b, "    #pragma omp parallel for\n");
+    if (total >= CG_PAR_MIN && nt > 1) { /* a thread per CG_PAR_MIN / 2 elements at most */
+        long long want = (long long)(total / (CG_PAR_MIN / 2)) < NT ? (long long)(total / (CG_PAR_MIN / 2)) : NT;
+        ic_strbuf_printf(b, "    #pragma omp parallel for num_threads(omp_get_max_threads() < %lld ? omp_get_max_threads() : %lld)\n",
+                         want, want);
+    }
     ic_strbuf_printf(b, "    for (int64_t t = 0; t < %lld; t++) {\n", NT);
     if (nch > 1)
         ic_strbuf_printf(b,

@@ -40,12 +40,25 @@ static ic_status emit_group(cg_ctx *c, uint32_t gi) {
                          ic_value_label(c->g, n->outputs[0], a, sizeof a), ic_value_label(c->g, n->inputs[0], b, sizeof b));
         return IC_OK;
     }
+    if (grp->kind == CG_GROUP_FUSED) return cg_emit_fused(c, gi); /* empty or not: a reduction of nothing is not empty */
     bool empty = true;
     for (uint32_t i = 0; i < n->n_outputs; i++)
         if (ic_value_numel(cg_val(c, n->outputs[i]))) empty = false;
     if (empty) {
         ic_strbuf_printf(&c->body, "    /* group %u: %s has an empty result */\n", gi, info->name);
         return IC_OK;
+    }
+    if (grp->kind == CG_GROUP_LIBRARY) return cg_emit_library(c, gi); /* with its epilogue, if any */
+    switch (n->op) { /* ops with an emitter of their own, whatever their kind */
+    case IC_OP_ARGMAX: case IC_OP_ARGMIN: return cg_emit_argminmax(c, gi, n);
+    case IC_OP_CUMSUM: return cg_emit_cumsum(c, gi, n);
+    case IC_OP_INSTANCE_NORM: return cg_emit_instance_norm(c, gi, n);
+    case IC_OP_GATHER_ELEMENTS: case IC_OP_GATHER_ND: return cg_emit_gather_ext(c, gi, n);
+    case IC_OP_SCATTER_ELEMENTS: case IC_OP_SCATTER_ND: return cg_emit_scatter(c, gi, n);
+    case IC_OP_TILE: case IC_OP_PAD: case IC_OP_TRILU: case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH:
+        return cg_emit_layout(c, gi, n);
+    case IC_OP_RESIZE: return cg_emit_resize(c, gi, n);
+    default: break;
     }
     switch (info->kind) {
     case IC_KIND_POINTWISE: return cg_emit_pointwise(c, gi, n);
@@ -54,7 +67,7 @@ static ic_status emit_group(cg_ctx *c, uint32_t gi) {
     case IC_KIND_VIEW:
     case IC_KIND_MOVEMENT: return cg_emit_movement(c, gi, n);
     case IC_KIND_WINDOW: return cg_emit_window(c, gi, n);
-    case IC_KIND_LIBRARY: return cg_emit_library(c, gi, n);
+    case IC_KIND_LIBRARY: return cg_emit_library(c, gi);
     default: return ic_diag_set(c->d, IC_ERR_UNSUPPORTED, "codegen: no emitter for %s", info->name);
     }
 }
@@ -121,7 +134,10 @@ static void emit_instance(cg_ctx *c, ic_strbuf *o) {
                      "struct inductc_model {\n"
                      "    char err[IC_ERR_SIZE];            /* last error of this instance */\n"
                      "    int num_threads;                  /* OpenMP threads for create() and run() */\n"
-                     "    unsigned char *arena;             /* intermediates, 64-byte aligned */\n"
+                     "    unsigned char *arena;             /* intermediates, 64-byte aligned, then oneDNN's scratchpad */\n"
+                     "    size_t arena_bytes;               /* bytes in arena */\n"
+                     "    double *prof_ms;                  /* per profile entry ms while profiling, else NULL */\n"
+                     "    uint64_t prof_runs;               /* runs while profiling */\n"
                      "    ic_rt_dnnl *dnnl;                 /* engine and stream, NULL without library ops */\n"
                      "    ic_rt_prim *prim[IC_N_PRIMS ? IC_N_PRIMS : 1]; /* oneDNN primitives, by slot */\n"
                      "};\n\n"
@@ -130,12 +146,50 @@ static void emit_instance(cg_ctx *c, ic_strbuf *o) {
                      (unsigned long long)((c->arena_size + 63) & ~63ull), c->n_prims);
 }
 
+/* The kernel calls in order. Consecutive parallel loop kernels share one
+ * `omp parallel` region (their loops are orphaned `omp for`s), which saves a
+ * fork and join per kernel; small kernels run on the calling thread alone. */
+static void emit_run_body(cg_ctx *c, ic_strbuf *o) {
+    const char *text = ic_strbuf_str(&c->body);
+    size_t at = 0;
+    for (uint32_t gi = 0; gi < c->n_groups;) {
+        const cg_group *grp = &c->groups[gi];
+        bool region = grp->kind == CG_GROUP_FUSED && grp->threads > 1;
+        uint32_t end = gi + 1;
+        int threads = region ? grp->threads : 0;
+        while (region && end < c->n_groups && c->groups[end].kind == CG_GROUP_FUSED && c->groups[end].threads > 1) {
+            if (c->groups[end].threads > threads) threads = c->groups[end].threads;
+            end++;
+        }
+        ic_strbuf_append(o, text + at, grp->call_begin - at);
+        cg_prof_begin(c, o, grp->call_begin, c->groups[end - 1].call_end); /* per-segment timer (emit_profile.c) */
+        if (region) {
+            ic_strbuf_printf(o, "    {\n        const int nt = omp_get_max_threads() < %d ? omp_get_max_threads() : %d;\n"
+                                "        #pragma omp parallel num_threads(nt)\n        {\n",
+                             threads, threads);
+            for (uint32_t k = gi; k < end; k++) {
+                ic_strbuf_puts(o, "        ");
+                ic_strbuf_append(o, text + c->groups[k].call_begin, c->groups[k].call_end - c->groups[k].call_begin);
+            }
+            ic_strbuf_puts(o, "        }\n    }\n");
+        } else {
+            ic_strbuf_append(o, text + grp->call_begin, grp->call_end - grp->call_begin);
+        }
+        cg_prof_end(c, o, gi, end);
+        at = c->groups[end - 1].call_end;
+        gi = end;
+    }
+    ic_strbuf_puts(o, text + at);
+}
+
 static void emit_run_graph(cg_ctx *c, ic_strbuf *o) {
     const ic_graph *g = c->g;
     ic_strbuf_puts(o, "/* Runs every kernel group in order on checked arguments. */\n"
                       "static int ic_run_graph(inductc_model *m, const inductc_tensor *in, const inductc_tensor *out) {\n"
-                      "    (void)m; (void)in; (void)out;\n");
-    ic_strbuf_puts(o, ic_strbuf_str(&c->body));
+                      "    (void)m; (void)in; (void)out;\n"
+                      "    double ic_t0 = 0.0; /* profile timer (emit_profile.c) */\n"
+                      "    (void)ic_t0;\n");
+    emit_run_body(c, o);
     for (uint32_t j = 0; j < g->n_outputs; j++) {
         uint32_t v = g->outputs[j];
         const cg_buf *b = &c->bufs[cg_root(c, v)];
@@ -176,6 +230,7 @@ static void emit_entry_points(cg_ctx *c, ic_strbuf *o, const char *isa) {
                       "    for (int i = 0; i < IC_N_PRIMS; i++) ic_rt_prim_destroy(m->prim[i]);\n"
                       "    ic_rt_dnnl_destroy(m->dnnl);\n"
                       "    free(m->arena);\n"
+                      "    free(m->prof_ms);\n"
                       "    free(m);\n"
                       "}\n\n");
 
@@ -195,17 +250,22 @@ static void emit_entry_points(cg_ctx *c, ic_strbuf *o, const char *isa) {
                       "        m->num_threads = opts->num_threads;\n"
                       "    /* oneDNN sizes its primitives for the thread count at creation: pin it */\n"
                       "    if (m->num_threads <= 0) m->num_threads = omp_get_max_threads();\n"
-                      "    m->arena = aligned_alloc(64, IC_ARENA_SIZE ? IC_ARENA_SIZE : 64);\n"
-                      "    if (!m->arena) {\n"
-                      "        ic_rt_fail(err, IC_ERR_SIZE, \"out of memory allocating a %llu-byte arena\", (unsigned long long)IC_ARENA_SIZE);\n"
-                      "        goto fail;\n"
-                      "    }\n");
+                      "");
     if (c->n_prims)
         ic_strbuf_puts(o, "    const int saved_threads = omp_get_max_threads();\n"
                           "    omp_set_num_threads(m->num_threads);\n"
                           "    const int rc = ic_create_prims(m, err);\n"
                           "    omp_set_num_threads(saved_threads);\n"
                           "    if (rc) goto fail;\n");
+    /* the arena, with oneDNN's scratchpad (known only now) at its end */
+    ic_strbuf_puts(o, "    const size_t scratch = ic_rt_dnnl_scratch_size(m->dnnl);\n"
+                      "    m->arena_bytes = IC_ARENA_SIZE + scratch;\n"
+                      "    m->arena = aligned_alloc(64, m->arena_bytes ? m->arena_bytes : 64);\n"
+                      "    if (!m->arena) {\n"
+                      "        ic_rt_fail(err, IC_ERR_SIZE, \"out of memory allocating a %zu-byte arena\", m->arena_bytes);\n"
+                      "        goto fail;\n"
+                      "    }\n"
+                      "    ic_rt_dnnl_set_scratch(m->dnnl, m->arena + IC_ARENA_SIZE);\n");
     ic_strbuf_puts(o, "    *out_model = m;\n"
                       "    return 0;\n"
                       "fail:\n"
@@ -235,6 +295,7 @@ static void emit_entry_points(cg_ctx *c, ic_strbuf *o, const char *isa) {
                      "    omp_set_num_threads(m->num_threads);\n"
                      "    const int rc = ic_run_graph(m, inputs, outputs);\n"
                      "    omp_set_num_threads(saved_threads);\n"
+                     "    if (m->prof_ms && !rc) m->prof_runs++;\n"
                      "    return rc;\n"
                      "}\n\n",
                      g->n_inputs ? "ic_inputs" : "NULL", g->n_inputs, g->n_outputs ? "ic_outputs" : "NULL",
@@ -248,11 +309,11 @@ static void emit_entry_points(cg_ctx *c, ic_strbuf *o, const char *isa) {
 
 static void ctx_free(cg_ctx *c) {
     free(c->bufs);
-    free(c->groups);
-    free(c->group_nodes);
+    cg_groups_free(c);
     ic_strbuf_free(&c->kern);
     ic_strbuf_free(&c->body);
     ic_strbuf_free(&c->create);
+    ic_strbuf_free(&c->prof);
 }
 
 ic_status ic_codegen_emit(const ic_graph *g, const ic_codegen_options *opt, ic_strbuf *out_c, ic_strbuf *out_blob,
@@ -261,13 +322,18 @@ ic_status ic_codegen_emit(const ic_graph *g, const ic_codegen_options *opt, ic_s
     ic_strbuf_init(&c.kern);
     ic_strbuf_init(&c.body);
     ic_strbuf_init(&c.create);
+    ic_strbuf_init(&c.prof);
     const char *isa = opt->isa && opt->isa[0] ? opt->isa : ic_isa_detect();
     if (strcmp(isa, "avx512") != 0 && strcmp(isa, "avx2") != 0 && strcmp(isa, "sse") != 0)
         return ic_diag_set(d, IC_ERR_USAGE, "codegen: unknown isa '%s' (avx512, avx2 or sse)", isa);
 
     ic_status s = cg_groups_build(&c);
     if (s == IC_OK) s = cg_memplan(&c);
-    for (uint32_t gi = 0; s == IC_OK && gi < c.n_groups; gi++) s = emit_group(&c, gi);
+    for (uint32_t gi = 0; s == IC_OK && gi < c.n_groups; gi++) {
+        c.groups[gi].call_begin = c.body.len;
+        s = emit_group(&c, gi);
+        c.groups[gi].call_end = c.body.len;
+    }
     if (s != IC_OK) {
         ctx_free(&c);
         return s;
@@ -294,6 +360,7 @@ ic_status ic_codegen_emit(const ic_graph *g, const ic_codegen_options *opt, ic_s
         ic_strbuf_puts(o, ic_strbuf_str(&c.kern));
         emit_run_graph(&c, o);
         emit_entry_points(&c, o, isa);
+        cg_emit_profile_api(&c, o);
         if (!ic_strbuf_ok(o) || !ic_strbuf_ok(out_blob))
             s = ic_diag_set(d, IC_ERR_NOMEM, "out of memory generating C for graph %s", g->name ? g->name : "model");
     }

@@ -146,6 +146,7 @@ static ic_status emit_gather(cg_ctx *c, const ic_node *n) {
 ic_status cg_emit_movement(cg_ctx *c, uint32_t gi, const ic_node *n) {
     const ic_value *out = cg_val(c, n->outputs[0]);
     ic_status s = IC_OK;
+    if (cg_dnnl_is_layout_transpose(c, n)) return cg_emit_dnnl_reorder(c, gi, n); /* NCHW <-> NHWC */
     if (n->op == IC_OP_GATHER) {
         cg_kernel_begin(c, gi, n, CG_K_MODEL | CG_K_FAILS);
         s = emit_gather(c, n);

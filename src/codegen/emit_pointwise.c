@@ -87,6 +87,33 @@ static ic_status body_unary_f32(cg_ctx *c, const ic_node *n, ic_strbuf *b) {
         if (!(isinf(hi) && hi > 0)) lanes(b, "y[l] = y[l] > (float)%s ? (float)%s : y[l]", dlit(hi, l1, sizeof l1), l1);
         break;
     }
+    case IC_OP_ELU: /* x > 0 ? x : alpha * expm1(x), selu scaled by gamma, in double like the reference */
+        ic_strbuf_puts(b, "            { float t[IC_VW]; ic_expm1_f32_v(t, a0);\n");
+        lanes(b, "y[l] = a0[l] > 0.0f ? a0[l] : (float)(%s * (double)t[l])", dlit(ic_elu_alpha(n), l1, sizeof l1));
+        ic_strbuf_puts(b, "            }\n");
+        break;
+    case IC_OP_SELU:
+        ic_strbuf_puts(b, "            { float t[IC_VW]; ic_expm1_f32_v(t, a0);\n");
+        lanes(b, "y[l] = (float)(%s * (a0[l] > 0.0f ? (double)a0[l] : %s * (double)t[l]))",
+              dlit(ic_selu_gamma(n), l1, sizeof l1), dlit(ic_elu_alpha(n), l2, sizeof l2));
+        ic_strbuf_puts(b, "            }\n");
+        break;
+    case IC_OP_CELU: /* x > 0 ? x : alpha * expm1(x / alpha) */
+        ic_strbuf_puts(b, "            { float u[IC_VW], t[IC_VW];\n");
+        lanes(b, "u[l] = (float)((double)a0[l] / %s)", dlit(ic_elu_alpha(n), l1, sizeof l1));
+        ic_strbuf_puts(b, "            ic_expm1_f32_v(t, u);\n");
+        lanes(b, "y[l] = a0[l] > 0.0f ? a0[l] : (float)(%s * (double)t[l])", l1);
+        ic_strbuf_puts(b, "            }\n");
+        break;
+    case IC_OP_SOFTPLUS: ic_strbuf_puts(b, "            ic_softplus_f32_v(y, a0);\n"); break;
+    case IC_OP_SOFTSIGN: lanes(b, "y[l] = a0[l] / (1.0f + fabsf(a0[l]))"); break;
+    case IC_OP_ROUND: /* half to even whatever the rounding mode; inf and NaN pass through */
+        lanes(b, "{ const float f = floorf(a0[l]), r = a0[l] - f; "
+                 "y[l] = r > 0.5f ? f + 1.0f : r < 0.5f ? f : (f - 2.0f * floorf(0.5f * f) == 0.0f ? f : f + 1.0f); }");
+        break;
+    case IC_OP_SIGN: lanes(b, "y[l] = a0[l] > 0.0f ? 1.0f : a0[l] < 0.0f ? -1.0f : a0[l]"); break;
+    case IC_OP_ISNAN: lanes(b, "y[l] = (uint8_t)(a0[l] != a0[l])"); break;
+    case IC_OP_ISINF: lanes(b, "y[l] = (uint8_t)(fabsf(a0[l]) == INFINITY)"); break;
     default: return unsupported(c, n, IC_DT_F32);
     }
     return IC_OK;
@@ -128,6 +155,7 @@ static ic_status body_unary_int(cg_ctx *c, const ic_node *n, ic_dtype t, ic_strb
         if (int_bound(hi, t, false, &v)) lanes(b, "y[l] = y[l] > %s ? %s : y[l]", int_lit(v, ct, lit, sizeof lit), lit);
         break;
     }
+    case IC_OP_SIGN: lanes(b, "y[l] = (%s)((a0[l] > 0) - (a0[l] < 0))", ct); break;
     default: return unsupported(c, n, t);
     }
     return IC_OK;
@@ -187,6 +215,24 @@ static ic_status body_binary(cg_ctx *c, const ic_node *n, ic_dtype t, ic_strbuf 
             lanes(b, "y[l] = a0[l] %s a1[l] ? a0[l] : a1[l]", op);
         return IC_OK;
     }
+    case IC_OP_MOD: { /* fmod=1: C fmod; else the sign of the divisor; integer x mod 0 (or -1) is 0 */
+        bool c_fmod = ic_mod_is_fmod(n);
+        if (f && c_fmod)
+            lanes(b, "y[l] = fmodf(a0[l], a1[l])");
+        else if (f)
+            lanes(b, "{ const float r = fmodf(a0[l], a1[l]); "
+                     "y[l] = r == 0.0f ? copysignf(0.0f, a1[l]) : (r < 0.0f) != (a1[l] < 0.0f) ? r + a1[l] : r; }");
+        else if (!wide)
+            return unsupported(c, n, t);
+        else
+            ic_strbuf_printf(b,
+                             "            for (int l = 0; l < IC_VW; l++) {\n"
+                             "                const %s r = a1[l] == 0 || a1[l] == -1 ? 0 : a0[l] %% a1[l];\n"
+                             "                y[l] = %s;\n"
+                             "            }\n",
+                             ct, c_fmod ? "r" : "r != 0 && (r < 0) != (a1[l] < 0) ? r + a1[l] : r");
+        return IC_OK;
+    }
     default: return unsupported(c, n, t);
     }
 }
@@ -212,31 +258,37 @@ static void body_batchnorm(const ic_node *n, ic_strbuf *b) {
           dlit(ic_epsilon_of(n), e, sizeof e));
 }
 
-ic_status cg_emit_pointwise(cg_ctx *c, uint32_t gi, const ic_node *n) {
+ic_status cg_pw_body(cg_ctx *c, const ic_node *n, ic_strbuf *body) {
     const ic_value *out = cg_val(c, n->outputs[0]);
     const ic_value *x = cg_val(c, n->inputs[0]);
     ic_dtype t = cg_val(c, n->inputs[n->op == IC_OP_WHERE ? 1 : 0])->dtype;
-    ic_strbuf body;
-    ic_strbuf_init(&body);
     ic_status s = IC_OK;
     const ic_op_info *info = ic_op_get(n->op);
     if (n->op == IC_OP_CAST)
-        s = body_cast(c, n, x->dtype, out->dtype, &body);
+        s = body_cast(c, n, x->dtype, out->dtype, body);
     else if (n->op == IC_OP_BATCHNORM)
-        body_batchnorm(n, &body);
+        body_batchnorm(n, body);
     else if (n->op == IC_OP_WHERE)
-        lanes(&body, "y[l] = a0[l] ? a1[l] : a2[l]");
+        lanes(body, "y[l] = a0[l] ? a1[l] : a2[l]");
     else if (n->op == IC_OP_NOT)
-        lanes(&body, "y[l] = (uint8_t)!a0[l]");
+        lanes(body, "y[l] = (uint8_t)!a0[l]");
     else if (info->min_inputs == 2)
-        s = body_binary(c, n, t, &body);
+        s = body_binary(c, n, t, body);
     else if (t == IC_DT_F32)
-        s = body_unary_f32(c, n, &body);
+        s = body_unary_f32(c, n, body);
     else if (t == IC_DT_I32 || t == IC_DT_I64)
-        s = body_unary_int(c, n, t, &body);
+        s = body_unary_int(c, n, t, body);
     else
         s = unsupported(c, n, t);
-    if (s == IC_OK && !ic_strbuf_ok(&body)) s = ic_diag_set(c->d, IC_ERR_NOMEM, "out of memory in codegen");
+    if (s == IC_OK && !ic_strbuf_ok(body)) s = ic_diag_set(c->d, IC_ERR_NOMEM, "out of memory in codegen");
+    return s;
+}
+
+ic_status cg_emit_pointwise(cg_ctx *c, uint32_t gi, const ic_node *n) {
+    const ic_value *out = cg_val(c, n->outputs[0]);
+    ic_strbuf body;
+    ic_strbuf_init(&body);
+    ic_status s = cg_pw_body(c, n, &body);
     if (s != IC_OK) {
         ic_strbuf_free(&body);
         return s;

@@ -7,6 +7,9 @@
  * sums accumulate in double, integer sums wrap in uint64, max/min propagate
  * NaN, and an empty reduction gives the identity (docs/ops.md). With a single
  * output element a sum parallelises over its outermost reduced dim instead.
+ * prod, l2 and sum_square accumulate like sums; log_sum_exp makes one pass
+ * with a running max, rescaling its double sum of exp(x - max) when the max
+ * grows (NaN sticks, an infinite max is the result).
  *
  * Row ops run one row per iteration through the row kernels in
  * kernels/ic_kernels.h (softmax with the max subtracted, two-pass moments). */
@@ -14,7 +17,7 @@
 
 #include "codegen/cg.h"
 
-typedef enum red_kind { RED_SUM, RED_MEAN, RED_MAX, RED_MIN } red_kind;
+typedef enum red_kind { RED_SUM, RED_MEAN, RED_MAX, RED_MIN, RED_PROD, RED_L2, RED_SSQ, RED_LSE } red_kind;
 
 /* A dim of the reduction after collapsing: its size and input stride. */
 typedef struct red_dim {
@@ -29,6 +32,10 @@ static red_kind kind_of(ic_op op) {
     case IC_OP_GLOBAL_AVG_POOL: return RED_MEAN;
     case IC_OP_REDUCE_MAX:
     case IC_OP_GLOBAL_MAX_POOL: return RED_MAX;
+    case IC_OP_REDUCE_PROD: return RED_PROD;
+    case IC_OP_REDUCE_L2: return RED_L2;
+    case IC_OP_REDUCE_SUM_SQUARE: return RED_SSQ;
+    case IC_OP_REDUCE_LOG_SUM_EXP: return RED_LSE;
     default: return RED_MIN;
     }
 }
@@ -75,10 +82,12 @@ ic_status cg_emit_reduce(cg_ctx *c, uint32_t gi, const ic_node *n) {
     bool f = t == IC_DT_F32;
     const char *ct = ic_dtype_ctype(t);
     const char *lo = t == IC_DT_I32 ? "INT32_MIN" : "INT64_MIN", *hi = t == IC_DT_I32 ? "INT32_MAX" : "INT64_MAX";
-    const char *acc_t = f ? (k == RED_SUM || k == RED_MEAN ? "double" : "float") : (k == RED_SUM || k == RED_MEAN ? "uint64_t" : ct);
-    const char *init = k == RED_MAX ? (f ? "-INFINITY" : lo) : k == RED_MIN ? (f ? "INFINITY" : hi) : "0";
+    /* sums of any kind accumulate in double (f32) or wrapping uint64 (integers) */
+    bool additive = k == RED_SUM || k == RED_MEAN || k == RED_SSQ || k == RED_L2;
+    const char *acc_t = k == RED_MAX || k == RED_MIN ? (f ? "float" : ct) : (f ? "double" : "uint64_t");
+    const char *init = k == RED_MAX ? (f ? "-INFINITY" : lo) : k == RED_MIN ? (f ? "INFINITY" : hi) : k == RED_PROD ? "1" : "0";
     bool par_out = n_out > 1 && n_out * (count ? count : 1) >= CG_PAR_MIN;
-    bool par_red = n_out == 1 && count >= CG_PAR_MIN && (k == RED_SUM || k == RED_MEAN) && nr > 0;
+    bool par_red = n_out == 1 && count >= CG_PAR_MIN && additive && nr > 0;
 
     cg_kernel_begin(c, gi, n, 0);
     ic_strbuf *b = &c->kern;
@@ -95,12 +104,13 @@ ic_status cg_emit_reduce(cg_ctx *c, uint32_t gi, const ic_node *n) {
         ic_strbuf_puts(b, "        const int64_t base = o;\n");
     }
     ic_strbuf_printf(b, "        %s acc = %s;\n", acc_t, init);
+    if (k == RED_LSE) ic_strbuf_puts(b, "        float m = -INFINITY; /* running max; acc sums exp(x - m) */\n");
     if (count) {
         /* nested loops over the reduced dims, innermost last */
         for (int i = 0; i < nr; i++) {
             const char *pragma = "";
             if (i == 0 && par_red) pragma = "        #pragma omp parallel for reduction(+ : acc)\n";
-            else if (i == nr - 1 && red[i].stride == 1 && (k == RED_SUM || k == RED_MEAN) && !(par_red && nr == 1))
+            else if (i == nr - 1 && red[i].stride == 1 && additive && !(par_red && nr == 1))
                 pragma = "        #pragma omp simd reduction(+ : acc)\n";
             ic_strbuf_printf(b, "%s        for (int64_t r%d = 0; r%d < %lld; r%d++)\n", pragma, i, i,
                              (long long)red[i].size, i);
@@ -119,6 +129,18 @@ ic_status cg_emit_reduce(cg_ctx *c, uint32_t gi, const ic_node *n) {
         case RED_MIN:
             ic_strbuf_puts(b, f ? "            acc = (v < acc || v != v) ? v : acc;\n" : "            acc = v < acc ? v : acc;\n");
             break;
+        case RED_PROD: ic_strbuf_puts(b, f ? "            acc *= v;\n" : "            acc *= (uint64_t)(int64_t)v;\n"); break;
+        case RED_L2:
+        case RED_SSQ:
+            ic_strbuf_puts(b, f ? "            acc += (double)v * v;\n"
+                                : "            acc += (uint64_t)(int64_t)v * (uint64_t)(int64_t)v;\n");
+            break;
+        case RED_LSE: /* one pass, rescaling the sum when the max grows; NaN sticks in m */
+            ic_strbuf_puts(b, "            if (v > m) { acc = acc * exp((double)m - (double)v) + 1.0; m = v; }\n"
+                              "            else if (v == m) acc += 1.0;\n"
+                              "            else if (v != v) m = v;\n"
+                              "            else acc += exp((double)v - (double)m);\n");
+            break;
         }
         ic_strbuf_puts(b, "        }\n");
     }
@@ -128,6 +150,10 @@ ic_status cg_emit_reduce(cg_ctx *c, uint32_t gi, const ic_node *n) {
         ic_strbuf_printf(b, "        out0[o] = (%s)((int64_t)acc / %lldLL);\n", ct, (long long)count);
     else if (k == RED_MEAN)
         ic_strbuf_puts(b, "        (void)acc;\n        out0[o] = 0;\n");
+    else if (k == RED_L2)
+        ic_strbuf_puts(b, "        out0[o] = (float)sqrt(acc);\n");
+    else if (k == RED_LSE)
+        ic_strbuf_puts(b, "        out0[o] = (float)(isinf(m) ? (double)m : (double)m + log(acc));\n");
     else if (f)
         ic_strbuf_puts(b, "        out0[o] = (float)acc;\n");
     else

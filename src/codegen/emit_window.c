@@ -11,6 +11,7 @@ ic_status cg_emit_window(cg_ctx *c, uint32_t gi, const ic_node *n) {
     const ic_value *x = cg_val(c, n->inputs[0]), *out = cg_val(c, n->outputs[0]);
     ic_pool_params p;
     IC_TRY(ic_pool_params_get(n, &p, c->d));
+    if (p.channels_last) return cg_emit_dnnl_pool(c, gi, n); /* NHWC: oneDNN pooling */
     bool is_max = n->op == IC_OP_MAX_POOL2D;
     long long planes = (long long)(x->shape.dims[0] * x->shape.dims[1]);
     long long h = (long long)x->shape.dims[2], w = (long long)x->shape.dims[3];

@@ -268,6 +268,7 @@ static void put_node(printer *p, const ic_node *n) {
                p->g->values[n->outputs[0]].data) {
         put_inline_data(p, &p->g->values[n->outputs[0]]);
     }
+    if (n->group != IC_NONE) ic_strbuf_printf(p->out, "  # kernel %u", n->group); /* set by the fuse passes */
     ic_strbuf_puts(p->out, "\n");
 }
 

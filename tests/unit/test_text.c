@@ -271,7 +271,7 @@ static void test_error_unknown_attribute_lists_accepted_ones(void **state) {
                  "  %y : f32[1,1,3,3] = max_pool2d(%x) {kernel=[1,1], group=1}\n  output %y\n}\n",
                  IC_ERR_PARSE,
                  "t.graph:3:53: max_pool2d has no attribute 'group' (accepted: kernel, strides, pads, dilations, "
-                 "ceil_mode)");
+                 "ceil_mode, layout)");
 }
 
 static void test_error_wrong_attribute_type(void **state) {
