@@ -32,6 +32,7 @@
 #include "runtime/compile.h"
 #include "runtime/loader.h"
 #include "runtime/npy.h"
+#include "runtime/profile.h"
 
 #ifndef IC_VERSION
 #define IC_VERSION "unknown"
@@ -40,9 +41,11 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-    "usage: inductc MODEL -o OUT.so [compile options]   compile a .graph model to a shared object\n"
+    "usage: inductc MODEL -o OUT.so [compile options]   compile a .graph or ONNX model to a shared object\n"
     "       inductc run OUT.so|MODEL [run options]      run it and print each output's checksum\n"
     "       inductc info OUT.so|MODEL                   describe a compiled model\n"
+    "       inductc cache list|clear|prune [--max-size SIZE] [--cache-dir DIR]\n"
+    "                                                   show or delete compile cache entries\n"
     "       inductc --help | --version\n"
     "\n"
     "compile options (also accepted by run and info when given a MODEL):\n"
@@ -53,6 +56,7 @@ static const char usage_text[] =
     "  --emit-c FILE         also write the generated C, and its weights blob as FILE.blob\n"
     "  --print-ir-after-all  print the IR to stderr after every pass\n"
     "  --stop-after PASS     run the passes up to PASS, print the IR to stdout, build nothing\n"
+    "  --input-shape NAME=D0,D1,...  static shape for an ONNX input with dynamic dims (repeatable)\n"
     "  -v, --verbose         pass and compile timings and cache decisions on stderr\n"
     "\n"
     "run options:\n"
@@ -64,10 +68,17 @@ static const char usage_text[] =
     "  --warmup N             untimed runs before timing (default 3)\n"
     "  --threads N            OpenMP threads for the model (default: OpenMP's default)\n"
     "  --json                 end stdout with {\"median_ms\":..,\"min_ms\":..,\"iters\":..}\n"
+    "  --profile              after the warm-up, time every kernel group; print them slowest first\n"
     "  --interp               run MODEL with the reference interpreter instead\n"
     "  --compare-interp       also run the interpreter on the same inputs; fail unless\n"
     "                         |got - want| <= atol + rtol*|want| for every element\n"
     "  --rtol X, --atol X     tolerances for --compare-interp (default 1e-5 each)\n"
+    "\n"
+    "cache commands:\n"
+    "  list                   one line per entry: key, bytes, last used; then the total\n"
+    "  clear                  delete every entry\n"
+    "  prune --max-size SIZE  delete least recently used entries until the rest fit in\n"
+    "                         SIZE (bytes, or with K, M, G, T: 500M, 2G)\n"
     "\n"
     "exit status: 0 success, 1 bad input or failed compile/run, 2 bad usage\n"
     "environment: INDUCTC_CACHE_DIR, CC, INDUCTC_DEBUG=1 (timings) .. 4 (cc command lines)\n";
@@ -75,7 +86,13 @@ static const char usage_text[] =
 /* --- messages ---------------------------------------------------------------------- */
 
 static int fail(const ic_diag *d) {
-    fprintf(stderr, "inductc: %s\n", d->msg[0] ? d->msg : ic_status_name(d->status));
+    /* Control characters from file names or model text (escape sequences,
+     * CR, form feeds) must not rewrite the terminal or split the line. */
+    char msg[sizeof d->msg];
+    snprintf(msg, sizeof msg, "%s", d->msg[0] ? d->msg : ic_status_name(d->status));
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    fprintf(stderr, "inductc: %s\n", msg);
     return EXIT_FAIL;
 }
 
@@ -86,6 +103,8 @@ static int usage_error(const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    for (char *p = msg; *p; p++) /* arguments may hold newlines or escapes: keep one line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     fprintf(stderr, "inductc: %s (see inductc --help)\n", msg);
     return EXIT_USAGE;
 }
@@ -142,11 +161,37 @@ static bool parse_double(const char *s, double *out) {
 }
 
 /* Compile options shared by every command that may compile. */
+#define MAX_INPUT_SHAPES 32
+
 typedef struct compile_cli {
     ic_compile_options opt; /* what ic_compile_file takes */
     const char *out;        /* -o */
     const char *stop_after; /* --stop-after */
+    ic_onnx_input_shape shapes[MAX_INPUT_SHAPES]; /* --input-shape, pointed to by opt */
+    char shape_names[MAX_INPUT_SHAPES][256];      /* their input names */
 } compile_cli;
+
+/* --input-shape NAME=D0,D1,...: a static shape for an ONNX input with dynamic dims. */
+static bool parse_input_shape(const char *spec, ic_onnx_input_shape *out, char *name, size_t name_size) {
+    const char *eq = strrchr(spec, '=');
+    if (!eq || eq == spec || (size_t)(eq - spec) >= name_size) return false;
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    out->name = name;
+    out->shape.rank = 0;
+    const char *p = eq + 1;
+    if (!*p) return true; /* a scalar */
+    for (;;) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        if (errno || end == p || v < 0 || v > ((long long)1 << 40) || out->shape.rank == IC_MAX_RANK) return false;
+        out->shape.dims[out->shape.rank++] = v;
+        if (*end == '\0') return true;
+        if (*end != ',') return false;
+        p = end + 1;
+    }
+}
 
 /* Consumes one compile option at a->i: 1 consumed, 0 not a compile option,
  * or an exit code (as a negative number) on a usage error. */
@@ -160,6 +205,18 @@ static int take_compile_option(args *a, compile_cli *c) {
         int r = take_value(a, valued[k].name, valued[k].slot);
         if (r < 0) return -usage_error("%s needs a value", valued[k].name);
         if (r > 0) return 1;
+    }
+    const char *spec;
+    int r = take_value(a, "--input-shape", &spec);
+    if (r < 0) return -usage_error("--input-shape needs a value");
+    if (r > 0) {
+        if (c->opt.n_input_shapes == MAX_INPUT_SHAPES) return -usage_error("too many --input-shape options");
+        uint32_t k = c->opt.n_input_shapes;
+        if (!parse_input_shape(spec, &c->shapes[k], c->shape_names[k], sizeof c->shape_names[k]))
+            return -usage_error("--input-shape wants NAME=D0,D1,... (got '%s')", spec);
+        c->opt.input_shapes = c->shapes;
+        c->opt.n_input_shapes++;
+        return 1;
     }
     if (take_flag(a, "--no-cache"))
         c->opt.no_cache = true;
@@ -190,9 +247,10 @@ static ic_status file_is_elf(const char *path, bool *out, ic_diag *d) {
     return IC_OK;
 }
 
-/* Copies src to dst through a temporary file in dst's directory and rename(),
- * so a process that has dst loaded keeps its old copy intact. */
-static ic_status copy_file_atomic(const char *src, const char *dst, ic_diag *d) {
+/* Copies the first limit bytes of src to dst through a temporary file in
+ * dst's directory and rename(), so a process that has dst loaded keeps its
+ * old copy intact. */
+static ic_status copy_file_atomic(const char *src, const char *dst, uint64_t limit, ic_diag *d) {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", dst) >= (int)sizeof tmp)
         return ic_diag_set(d, IC_ERR_IO, "%s: path too long", dst);
@@ -209,11 +267,12 @@ static ic_status copy_file_atomic(const char *src, const char *dst, ic_diag *d) 
     ic_status s = IC_OK;
     if (fchmod(out, 0755 & ~mask) != 0) s = ic_diag_set(d, IC_ERR_IO, "cannot chmod %s: %s", tmp, strerror(errno));
     char buf[1 << 16];
-    while (s == IC_OK) {
-        ssize_t r = read(in, buf, sizeof buf);
+    while (s == IC_OK && limit > 0) {
+        ssize_t r = read(in, buf, limit < sizeof buf ? (size_t)limit : sizeof buf);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) s = ic_diag_set(d, IC_ERR_IO, "cannot read %s: %s", src, strerror(errno));
         if (r <= 0) break;
+        limit -= (uint64_t)r;
         for (ssize_t done = 0; done < r && s == IC_OK;) {
             ssize_t w = write(out, buf + done, (size_t)(r - done));
             if (w < 0 && errno == EINTR) continue;
@@ -293,7 +352,7 @@ static int cmd_stop_after(const char *model, const compile_cli *c) {
     }
     if (!known) return usage_error("unknown pass '%s' for --stop-after (passes: %s)", c->stop_after, names);
     ic_graph *g;
-    if (ic_compile_parse_file(model, NULL, &g, &d) != IC_OK) return fail(&d);
+    if (ic_compile_load_model(model, &c->opt, NULL, &g, &d) != IC_OK) return fail(&d);
     ic_pipeline_options po = {.print_after_all = c->opt.print_ir_after_all, .stop_after = c->stop_after,
                               .verify = true, .verbose = c->opt.verbose};
     ic_strbuf text;
@@ -329,7 +388,8 @@ static int cmd_compile(args *a) {
     ic_diag d = {0};
     ic_compile_result res;
     if (compile_model(model, &c, &res, &d) != IC_OK) return fail(&d);
-    ic_status s = copy_file_atomic(res.so_path, c.out, &d);
+    /* the user gets the shared object as cc made it, without the cache's trailer */
+    ic_status s = copy_file_atomic(res.so_path, c.out, ic_cache_payload_size(res.so_path), &d);
     if (c.opt.no_cache) remove_no_cache_build(res.so_path);
     if (s != IC_OK) return fail(&d);
     if (c.opt.verbose) fprintf(stderr, "inductc: wrote %s (%s)\n", c.out, res.cache_hit ? "from the cache" : "compiled");
@@ -647,6 +707,7 @@ typedef struct run_cli {
     int warmup;              /* --warmup */
     int threads;             /* --threads */
     bool json;               /* --json */
+    bool profile;            /* --profile: time per kernel group */
     bool interp;             /* --interp */
     bool compare;            /* --compare-interp */
     double rtol, atol;       /* tolerances for compare */
@@ -654,7 +715,7 @@ typedef struct run_cli {
 
 /* Everything after argument parsing; returns an ic_status with d filled. */
 static ic_status do_run(const run_cli *r, bool is_so, run_state *st, ic_diag *d) {
-    if (r->interp || r->compare) IC_TRY(ic_compile_parse_file(r->target, NULL, &st->graph, d));
+    if (r->interp || r->compare) IC_TRY(ic_compile_load_model(r->target, &r->compile.opt, NULL, &st->graph, d));
 
     if (!r->interp) {
         ic_compile_result res = {0};
@@ -687,6 +748,7 @@ static ic_status do_run(const run_cli *r, bool is_so, run_state *st, ic_diag *d)
     if (!times) return ic_diag_set(d, IC_ERR_NOMEM, "out of memory");
     ic_status s = IC_OK;
     for (int i = 0; s == IC_OK && i < (iters ? r->warmup : 0); i++) s = run_once(st, r->interp, d);
+    if (r->profile && !r->interp) ic_model_profile_enable(&st->lm, st->inst, true);
     for (int i = 0; s == IC_OK && i < (iters ? iters : 1); i++) {
         double t0 = now_ms();
         s = run_once(st, r->interp, d);
@@ -707,6 +769,7 @@ static ic_status do_run(const run_cli *r, bool is_so, run_state *st, ic_diag *d)
         if (s == IC_OK && !compare_outputs(st, r->rtol, r->atol, d)) s = IC_ERR_RUNTIME;
     }
     if (s == IC_OK && r->output_dir) s = write_outputs(st, r->output_dir, d);
+    if (s == IC_OK && r->profile && !r->interp) s = ic_model_print_profile(&st->lm, st->inst, stdout, d);
     if (s == IC_OK && iters) {
         qsort(times, (size_t)iters, sizeof *times, cmp_double);
         double median = iters % 2 ? times[iters / 2] : (times[iters / 2 - 1] + times[iters / 2]) / 2;
@@ -743,6 +806,8 @@ static int parse_run_args(args *a, run_cli *r) {
             if (t < 0 || !parse_double(v, &r->atol)) return usage_error("--atol needs a non-negative number");
         } else if (take_flag(a, "--json")) {
             r->json = true;
+        } else if (take_flag(a, "--profile")) {
+            r->profile = true;
         } else if (take_flag(a, "--interp")) {
             r->interp = true;
         } else if (take_flag(a, "--compare-interp")) {
@@ -836,8 +901,65 @@ static int cmd_info(args *a) {
     printf("\nisa: %s\n", info->isa ? info->isa : "");
     print_tensor_infos("inputs", info->inputs, info->n_inputs);
     print_tensor_infos("outputs", info->outputs, info->n_outputs);
+    s = ic_model_print_stats(&lm, 0, stdout, &d);
     fflush(stdout);
     ic_model_unload(&lm);
+    return s == IC_OK ? EXIT_OK : fail(&d);
+}
+
+/* --- cache ---------------------------------------------------------------------------- */
+
+static int cmd_cache(args *a) {
+    if (a->i >= a->argc) return usage_error("cache needs list, clear or prune");
+    const char *what = a->argv[a->i++];
+    bool list = strcmp(what, "list") == 0, clear = strcmp(what, "clear") == 0, prune = strcmp(what, "prune") == 0;
+    if (!list && !clear && !prune) return usage_error("unknown cache command '%s' (list, clear or prune)", what);
+    const char *dir_opt = NULL, *size_opt = NULL;
+    while (a->i < a->argc) {
+        int r;
+        if ((r = take_value(a, "--cache-dir", &dir_opt)) != 0) {
+            if (r < 0) return usage_error("--cache-dir needs a directory");
+        } else if ((r = take_value(a, "--max-size", &size_opt)) != 0) {
+            if (r < 0) return usage_error("--max-size needs a size such as 500M or 2G");
+        } else {
+            return usage_error("unexpected argument '%s' for cache %s", a->argv[a->i], what);
+        }
+    }
+    uint64_t max_size = 0;
+    if (prune && !size_opt) return usage_error("cache prune needs --max-size SIZE");
+    if (!prune && size_opt) return usage_error("--max-size is for cache prune");
+    if (prune && !ic_cache_parse_size(size_opt, &max_size))
+        return usage_error("--max-size '%s': expected a size such as 4096, 500M or 2G", size_opt);
+
+    ic_diag d = {0};
+    char dir[PATH_MAX];
+    if (ic_cache_dir_path(dir_opt, dir, sizeof dir, &d) != IC_OK) return fail(&d);
+    struct stat st;
+    if (stat(dir, &st) != 0 && errno == ENOENT) { /* nothing cached yet */
+        if (list) printf("total: 0 entries, 0 bytes in %s\n", dir);
+        return EXIT_OK;
+    }
+    if (list) {
+        ic_cache_entry *v;
+        size_t n;
+        if (ic_cache_list(dir, &v, &n, &d) != IC_OK) return fail(&d);
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            char when[32];
+            struct tm tm;
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&v[i].mtime, &tm));
+            printf("%s %12llu %s\n", v[i].key, (unsigned long long)v[i].size, when);
+            total += v[i].size;
+        }
+        printf("total: %zu %s, %llu bytes in %s\n", n, n == 1 ? "entry" : "entries", (unsigned long long)total, dir);
+        free(v);
+        return EXIT_OK;
+    }
+    size_t removed;
+    uint64_t freed;
+    if (ic_cache_prune(dir, max_size, &removed, &freed, &d) != IC_OK) return fail(&d);
+    printf("removed %zu %s, freed %llu bytes in %s\n", removed, removed == 1 ? "item" : "items",
+           (unsigned long long)freed, dir);
     return EXIT_OK;
 }
 
@@ -863,6 +985,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "info") == 0) {
         a.i = 2;
         return cmd_info(&a);
+    }
+    if (strcmp(cmd, "cache") == 0) {
+        a.i = 2;
+        return cmd_cache(&a);
     }
     return cmd_compile(&a);
 }

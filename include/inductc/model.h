@@ -101,6 +101,47 @@ int inductc_model_run(inductc_model *m, const inductc_tensor *inputs, uint32_t n
 const char *inductc_model_last_error(const inductc_model *m);
 void inductc_model_destroy(inductc_model *m);
 
+/* --- optional exports --------------------------------------------------------
+ * Models built by inductc 0.1 before these existed lack them: look them up
+ * with dlsym and carry on without them when they are absent. They do not
+ * change INDUCTC_MODEL_ABI_VERSION. */
+
+/* Sizes of one instance, for `inductc info`. */
+typedef struct inductc_model_stats {
+    uint32_t struct_size;      /* set by the caller: sizeof(inductc_model_stats) */
+    uint32_t n_groups;         /* profile entries (timed kernel groups) */
+    uint32_t n_primitives;     /* oneDNN primitives of an instance */
+    uint32_t reserved;         /* 0 */
+    uint64_t weights_bytes;    /* constants embedded in the .so */
+    uint64_t prepacked_bytes;  /* weights reordered for oneDNN; shared by every instance in the process */
+    uint64_t arena_bytes;      /* per-instance intermediates, the scratchpad included */
+    uint64_t scratchpad_bytes; /* oneDNN's part of arena_bytes */
+} inductc_model_stats;
+
+/* Time spent in one kernel group (or one run of groups sharing a parallel region). */
+typedef struct inductc_profile_entry {
+    const char *name; /* the (last) group's result, by value name */
+    const char *ops;  /* what it runs: "conv2d+add+relu", groups joined by ", " */
+    double total_ms;  /* summed over the runs since profiling was switched on */
+    uint64_t calls;   /* runs counted */
+} inductc_profile_entry;
+
+#define INDUCTC_MODEL_SYM_STATS "inductc_model_get_stats"
+#define INDUCTC_MODEL_SYM_PROFILE "inductc_model_profile"
+#define INDUCTC_MODEL_SYM_PROFILE_READ "inductc_model_profile_read"
+
+typedef int (*inductc_model_stats_fn)(const inductc_model *m, inductc_model_stats *out);
+typedef int (*inductc_model_profile_fn)(inductc_model *m, int on);
+typedef uint32_t (*inductc_model_profile_read_fn)(const inductc_model *m, inductc_profile_entry *out, uint32_t cap);
+
+/* Fills *out (out->struct_size must be set; fields past it are not written). */
+int inductc_model_get_stats(const inductc_model *m, inductc_model_stats *out);
+/* on != 0 starts timing every kernel group of m's runs (counters reset);
+ * 0 stops. Timing costs two clock reads per group. */
+int inductc_model_profile(inductc_model *m, int on);
+/* Copies up to cap entries into out; returns how many the model has. */
+uint32_t inductc_model_profile_read(const inductc_model *m, inductc_profile_entry *out, uint32_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,12 +1,25 @@
 /* memplan.c — decides where every value lives while a model runs.
  *
  * Graph inputs and outputs use the caller's buffers, constants the weights
- * blob, views that alias share their input's buffer, and everything else gets
- * a 64-byte aligned offset in one arena per instance. Offsets are reused:
- * after the last group that reads a buffer (through any alias), its bytes are
- * free for values defined later (first fit). A group's results are placed
- * before its dead inputs are released, so no kernel ever writes over what it
- * reads. */
+ * blob, views that alias share their input's buffer, values that never leave
+ * their kernel group (fused loop temporaries, the intermediate results of a
+ * library op's post-op chain) get no buffer at all, and everything else gets
+ * a 64-byte aligned offset in one arena per instance.
+ *
+ * Liveness is over kernel groups, in execution order: a buffer is live from
+ * the group that defines it to the last group that reads it (through any
+ * alias), and a group's results are live together with its inputs, so no
+ * kernel writes over what it reads — with one deliberate exception: a library
+ * group whose epilogue adds a residual of the result's shape takes over the
+ * residual's bytes when this group is the residual's last reader, and
+ * oneDNN's sum post-op then accumulates into them in place (emit_dnnl.c
+ * checks the offsets to choose sum over a binary add). Offsets are assigned
+ * greedy by size (as TFLite's arena planner does): the largest buffer first,
+ * each at the lowest offset free of every placed buffer live at the same
+ * time. That packs far tighter than first fit in execution order.
+ *
+ * oneDNN's scratchpad is not planned here: its size is known only when the
+ * primitives exist, so create() appends it to the arena (rt.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,43 +29,59 @@
 
 static uint64_t align_up(uint64_t n) { return (n + ALIGN - 1) & ~(uint64_t)(ALIGN - 1); }
 
-/* One arena block in use. */
-typedef struct live_block {
-    uint64_t offset; /* start, aligned */
+/* One buffer to place: a value, or a chain of values that take over each
+ * other's bytes in place; live from group start to group end (inclusive). */
+typedef struct plan_buf {
     uint64_t size;   /* bytes, aligned */
-    uint32_t value;  /* owner */
-} live_block;
+    uint32_t start;  /* first group it is live in */
+    uint32_t end;    /* last group it is live in */
+    uint64_t offset; /* placed offset */
+} plan_buf;
 
-/* The arena while planning: blocks sorted by offset. */
-typedef struct arena_plan {
-    live_block *blocks; /* live blocks, sorted by offset */
-    uint32_t n;         /* entries in blocks */
-    uint64_t high;      /* highest end ever used */
-} arena_plan;
-
-/* First fit: the lowest offset with size free bytes. blocks has room for one more. */
-static uint64_t place(arena_plan *a, uint64_t size, uint32_t value) {
-    uint64_t at = 0;
-    uint32_t i = 0;
-    for (; i < a->n; i++) {
-        if (a->blocks[i].offset >= at + size) break;
-        uint64_t end = a->blocks[i].offset + a->blocks[i].size;
-        if (end > at) at = end;
-    }
-    memmove(&a->blocks[i + 1], &a->blocks[i], (a->n - i) * sizeof *a->blocks);
-    a->blocks[i] = (live_block){at, size, value};
-    a->n++;
-    if (at + size > a->high) a->high = at + size;
-    return at;
+static int by_size_desc(const void *a, const void *b) {
+    const plan_buf *x = *(const plan_buf *const *)a, *y = *(const plan_buf *const *)b;
+    if (x->size != y->size) return x->size < y->size ? 1 : -1;
+    return (x->start > y->start) - (x->start < y->start);
 }
 
-static void release(arena_plan *a, uint32_t value) {
-    for (uint32_t i = 0; i < a->n; i++)
-        if (a->blocks[i].value == value) {
-            memmove(&a->blocks[i], &a->blocks[i + 1], (a->n - i - 1) * sizeof *a->blocks);
-            a->n--;
-            return;
+static int by_offset(const void *a, const void *b) {
+    const plan_buf *x = *(const plan_buf *const *)a, *y = *(const plan_buf *const *)b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* Greedy by size: the largest buffers first, each at the lowest offset
+ * where it overlaps no placed buffer that is live at the same time. Returns
+ * the arena size. */
+static ic_status place_all(plan_buf *bufs, uint32_t n, uint64_t *out_high, ic_diag *d) {
+    plan_buf **order = malloc((n ? n : 1) * sizeof *order);
+    plan_buf **live = malloc((n ? n : 1) * sizeof *live);
+    if (!order || !live) {
+        free(order);
+        free(live);
+        return ic_diag_set(d, IC_ERR_NOMEM, "out of memory planning buffers");
+    }
+    for (uint32_t i = 0; i < n; i++) order[i] = &bufs[i];
+    qsort(order, n, sizeof *order, by_size_desc);
+    uint64_t high = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        plan_buf *b = order[i];
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < i; j++)
+            if (order[j]->start <= b->end && b->start <= order[j]->end) live[k++] = order[j];
+        qsort(live, k, sizeof *live, by_offset);
+        uint64_t at = 0;
+        for (uint32_t j = 0; j < k; j++) {
+            if (live[j]->offset >= at + b->size) break;
+            uint64_t e = live[j]->offset + live[j]->size;
+            if (e > at) at = e;
         }
+        b->offset = at;
+        if (at + b->size > high) high = at + b->size;
+    }
+    free(order);
+    free(live);
+    *out_high = high;
+    return IC_OK;
 }
 
 /* Appends a constant's bytes to the blob at the next aligned offset. */
@@ -73,16 +102,39 @@ static ic_status add_constant(cg_ctx *c, uint32_t v) {
     return IC_OK;
 }
 
+/* Whether v needs no buffer: a fused-loop temporary, or a library group's
+ * intermediate (every node result but the last one's). */
+static bool needs_no_buffer(const cg_ctx *c, const cg_group *grp, uint32_t k, uint32_t v) {
+    if (c->internal && c->internal[v]) return true;
+    return grp->kind == CG_GROUP_LIBRARY && k + 1 < grp->n_nodes;
+}
+
+/* The value whose bytes group gi's result v may take over: its residual,
+ * when this group is the residual's last reader and it lives in the arena. */
+static uint32_t residual_of(cg_ctx *c, const uint32_t *last_use, uint32_t gi, uint32_t v) {
+    if (c->groups[gi].kind != CG_GROUP_LIBRARY) return IC_NONE;
+    uint32_t r = cg_library_sum_candidate(c, gi);
+    if (r == IC_NONE) return IC_NONE;
+    uint32_t root = cg_root(c, r);
+    if (c->bufs[root].kind != CG_STORE_ARENA || last_use[root] != gi ||
+        ic_value_nbytes(cg_val(c, root)) != ic_value_nbytes(cg_val(c, v)))
+        return IC_NONE;
+    return root;
+}
+
 ic_status cg_memplan(cg_ctx *c) {
     const ic_graph *g = c->g;
     c->bufs = calloc(g->n_values ? g->n_values : 1, sizeof *c->bufs);
     uint32_t *last_use = calloc(g->n_values ? g->n_values : 1, sizeof *last_use);
-    arena_plan a = {.blocks = calloc(g->n_values + 1, sizeof *a.blocks)};
+    uint32_t *buf_of = malloc((g->n_values ? g->n_values : 1) * sizeof *buf_of); /* value -> its plan_buf */
+    plan_buf *pb = calloc(g->n_values ? g->n_values : 1, sizeof *pb);
+    uint32_t n_pb = 0;
     ic_status s = IC_OK;
-    if (!c->bufs || !last_use || !a.blocks) {
+    if (!c->bufs || !last_use || !buf_of || !pb) {
         s = ic_diag_set(c->d, IC_ERR_NOMEM, "out of memory planning buffers");
         goto done;
     }
+    for (uint32_t v = 0; v < g->n_values; v++) buf_of[v] = IC_NONE;
     for (uint32_t i = 0; i < g->n_inputs; i++)
         c->bufs[g->inputs[i]] = (cg_buf){.kind = CG_STORE_INPUT, .index = i};
     for (uint32_t i = 0; i < g->n_nodes && s == IC_OK; i++)
@@ -112,6 +164,7 @@ ic_status cg_memplan(cg_ctx *c) {
         }
     }
 
+    /* one plan_buf per arena value, or per in-place chain of them */
     for (uint32_t gi = 0; gi < c->n_groups; gi++) {
         const cg_group *grp = &c->groups[gi];
         if (grp->alias) continue;
@@ -119,24 +172,26 @@ ic_status cg_memplan(cg_ctx *c) {
             const ic_node *n = &g->nodes[grp->nodes[k]];
             for (uint32_t i = 0; i < n->n_outputs; i++) {
                 uint32_t v = n->outputs[i];
-                if (c->bufs[v].kind != CG_STORE_NONE) continue;
-                uint64_t size = align_up(ic_value_nbytes(cg_val(c, v)));
-                c->bufs[v] = (cg_buf){.kind = CG_STORE_ARENA, .offset = size ? place(&a, size, v) : 0};
+                if (c->bufs[v].kind != CG_STORE_NONE || needs_no_buffer(c, grp, k, v)) continue;
+                c->bufs[v] = (cg_buf){.kind = CG_STORE_ARENA};
+                uint32_t r = residual_of(c, last_use, gi, v);
+                if (r != IC_NONE && buf_of[r] != IC_NONE) {
+                    buf_of[v] = buf_of[r];
+                    if (last_use[v] > pb[buf_of[v]].end) pb[buf_of[v]].end = last_use[v];
+                    continue;
+                }
+                buf_of[v] = n_pb;
+                pb[n_pb++] = (plan_buf){.size = align_up(ic_value_nbytes(cg_val(c, v))), .start = gi,
+                                        .end = last_use[v] > gi ? last_use[v] : gi};
             }
-        }
-        /* release every arena buffer whose last reader was this group */
-        for (uint32_t i = 0; i < a.n;) {
-            uint32_t v = a.blocks[i].value;
-            if (last_use[v] <= gi) {
-                release(&a, v);
-                continue;
-            }
-            i++;
         }
     }
-    c->arena_size = a.high;
+    s = place_all(pb, n_pb, &c->arena_size, c->d);
+    for (uint32_t v = 0; s == IC_OK && v < g->n_values; v++)
+        if (c->bufs[v].kind == CG_STORE_ARENA) c->bufs[v].offset = pb[buf_of[v]].offset;
 done:
     free(last_use);
-    free(a.blocks);
+    free(buf_of);
+    free(pb);
     return s;
 }

@@ -92,6 +92,27 @@ ic_status ic_interp_gemm(const ic_node *n, const ic_tensor *const *in, ic_tensor
     return IC_OK;
 }
 
+/* Element strides of an activation [N, C, H, W] stored as NCHW or NHWC:
+ * out[0..3] are the strides of n, c, h, w. */
+void ic_interp_act_strides(const ic_shape *s, bool channels_last, int64_t out[4]) {
+    int64_t dense[IC_MAX_RANK];
+    ic_dense_strides(s, dense);
+    if (channels_last) {
+        out[0] = dense[0], out[1] = dense[3], out[2] = dense[1], out[3] = dense[2];
+    } else {
+        out[0] = dense[0], out[1] = dense[1], out[2] = dense[2], out[3] = dense[3];
+    }
+}
+
+/* Logical [N, C, H, W] dims of an activation in either layout. */
+void ic_interp_act_dims(const ic_shape *s, bool channels_last, int64_t out[4]) {
+    if (channels_last) {
+        out[0] = s->dims[0], out[1] = s->dims[3], out[2] = s->dims[1], out[3] = s->dims[2];
+    } else {
+        out[0] = s->dims[0], out[1] = s->dims[1], out[2] = s->dims[2], out[3] = s->dims[3];
+    }
+}
+
 ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d) {
     const ic_tensor *x = in[0], *w = in[1], *bias = n->n_inputs > 2 ? in[2] : NULL;
     IC_TRY(all_f32(n, in, n->n_inputs, out, d));
@@ -99,11 +120,16 @@ ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tens
     IC_TRY(ic_conv_params_get(n, &p, d));
     if (x->shape.rank != 4 || w->shape.rank != 4 || out->shape.rank != 4)
         return ic_interp_bad_shape(n, "x, w and the result must be 4-D", d);
-    int64_t nb = x->shape.dims[0], c_in = x->shape.dims[1], h = x->shape.dims[2], wd = x->shape.dims[3];
+    int64_t xd[4], yd[4], xs[4], ys[4];
+    ic_interp_act_dims(&x->shape, p.channels_last, xd);
+    ic_interp_act_dims(&out->shape, p.channels_last, yd);
+    ic_interp_act_strides(&x->shape, p.channels_last, xs);
+    ic_interp_act_strides(&out->shape, p.channels_last, ys);
+    int64_t nb = xd[0], c_in = xd[1], h = xd[2], wd = xd[3];
     int64_t m = w->shape.dims[0], cg = w->shape.dims[1], kh = w->shape.dims[2], kw = w->shape.dims[3];
-    int64_t g = p.group, oh = out->shape.dims[2], ow = out->shape.dims[3];
+    int64_t g = p.group, oh = yd[2], ow = yd[3];
     if (c_in != cg * g || m % g != 0) return ic_interp_bad_shape(n, "channels do not match w and group", d);
-    if (out->shape.dims[0] != nb || out->shape.dims[1] != m) return ic_interp_bad_shape(n, "result shape disagrees", d);
+    if (yd[0] != nb || yd[1] != m) return ic_interp_bad_shape(n, "result shape disagrees", d);
     if (bias && (int64_t)ic_tensor_numel(bias) != m) return ic_interp_bad_shape(n, "bias needs one value per output channel", d);
     int64_t mg = m / g; /* output channels per group */
 
@@ -120,7 +146,7 @@ ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tens
             double b0 = bias ? ic_ld_f(bias, (size_t)oc) : 0.0;
             for (size_t i = 0; i < plane; i++) acc[i] = 0.0;
             for (int64_t ci = 0; ci < cg; ci++) {
-                const float *xc = px + ((b * c_in + grp * cg + ci) * h) * wd;
+                const float *xc = px + b * xs[0] + (grp * cg + ci) * xs[1];
                 const float *wc = pw + ((oc * cg + ci) * kh) * kw;
                 for (int64_t ky = 0; ky < kh; ky++)
                     for (int64_t kx = 0; kx < kw; kx++) {
@@ -131,13 +157,14 @@ ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tens
                             for (int64_t xo = 0; xo < ow; xo++) {
                                 int64_t ix = xo * p.strides[1] - p.pads[1] + kx * p.dilations[1];
                                 if (ix < 0 || ix >= wd) continue;
-                                acc[y * ow + xo] += wv * (double)xc[iy * wd + ix];
+                                acc[y * ow + xo] += wv * (double)xc[iy * xs[2] + ix * xs[3]];
                             }
                         }
                     }
             }
-            float *yp = py + (b * m + oc) * (int64_t)plane;
-            for (size_t i = 0; i < plane; i++) yp[i] = (float)(acc[i] + b0);
+            float *yp = py + b * ys[0] + oc * ys[1];
+            for (int64_t y = 0; y < oh; y++)
+                for (int64_t xo = 0; xo < ow; xo++) yp[y * ys[2] + xo * ys[3]] = (float)(acc[y * ow + xo] + b0);
         }
     free(acc);
     return IC_OK;

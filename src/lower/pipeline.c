@@ -9,6 +9,10 @@
 
 static const ic_pass passes[] = {
     {"dce", ic_pass_dce},
+    {"fold_batchnorm", ic_pass_fold_batchnorm},
+    {"layout", ic_pass_layout},
+    {"fuse_epilogue", ic_pass_fuse_epilogue}, /* before fuse: it claims library ops and their epilogues */
+    {"fuse", ic_pass_fuse},                   /* loop kernels from the rest; orders nodes by group */
 };
 
 const ic_pass *ic_pipeline_passes(int *out_count) {

@@ -27,5 +27,15 @@ ic_status ic_pipeline_run(ic_graph *g, const ic_pipeline_options *opt, ic_diag *
 
 /* The passes themselves, one per file. */
 ic_status ic_pass_dce(ic_graph *g, ic_diag *d);
+ic_status ic_pass_fold_batchnorm(ic_graph *g, ic_diag *d); /* fold_batchnorm.c */
+ic_status ic_pass_layout(ic_graph *g, ic_diag *d);         /* layout.c: NHWC across conv chains */
+/* fuse_epilogue.c: node->group for library ops and their post-op chains.
+ * Group ids are the node index of the group's first node, so they are unique;
+ * later grouping passes leave nodes whose group is set alone. */
+ic_status ic_pass_fuse_epilogue(ic_graph *g, ic_diag *d);
+/* fuse.c: node->group for loop kernels (pointwise chains, reductions and row
+ * ops with their producers and consumers, views folded in); reorders the
+ * nodes so each group is consecutive and numbers groups in execution order. */
+ic_status ic_pass_fuse(ic_graph *g, ic_diag *d);
 
 #endif

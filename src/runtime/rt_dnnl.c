@@ -1,37 +1,24 @@
-/* rt_dnnl.c — oneDNN wrappers for generated models: conv2d and matmul.
+/* rt_dnnl.c — the oneDNN side of a model instance: engine and stream,
+ * memory descriptors, post-op attributes, the process-wide cache of
+ * prepacked weights, execution and teardown. Primitive creation per kind is
+ * in rt_dnnl_prims.c.
  *
- * A primitive is created once per model instance. Constant weights are
- * reordered then into the layout the primitive asks for (format_tag any), so
- * run() only points the activation memory objects at the caller's buffers and
- * executes. Scratchpads are user-managed: one buffer per instance, sized for
- * the largest primitive (they run one at a time). Activations stay in plain
- * layouts (NCHW, row-major) for now. */
+ * Prepacked weights are shared by every instance of a model in the process:
+ * each primitive slot of the generated code owns a static ic_rt_shared, a
+ * list of packed variants (one per weights layout oneDNN asked for) with a
+ * reference count each. One mutex guards all lists; the first instance packs,
+ * later ones only take a reference, and the last one to go frees. Everything
+ * else an instance uses (engine, stream, primitives, memory objects, the
+ * arena-backed scratchpad) is its own, so instances run concurrently. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <oneapi/dnnl/dnnl.h>
+#include "rt_dnnl_impl.h"
 
-#include "rt.h"
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER; /* guards every ic_rt_shared list */
 
-struct ic_rt_dnnl {
-    dnnl_engine_t engine; /* the CPU engine */
-    dnnl_stream_t stream; /* in-order stream all primitives of the instance run on */
-    void *scratch;        /* shared scratchpad buffer */
-    size_t scratch_size;  /* bytes in scratch */
-};
-
-struct ic_rt_prim {
-    dnnl_primitive_t prim;    /* the compute primitive */
-    dnnl_memory_t src;        /* src (conv) or a (matmul): handle set per run */
-    dnnl_memory_t weights;    /* prepacked (owns its buffer) or set per run */
-    dnnl_memory_t bias;       /* conv bias, or NULL */
-    dnnl_memory_t dst;        /* handle set per run */
-    dnnl_memory_t scratch;    /* scratchpad view of the shared buffer, or NULL */
-    int weights_packed;       /* weights were reordered at create: ignore run's pointer */
-    int bias_const;           /* bias points at constant data set at create */
-};
-
-static const char *status_str(dnnl_status_t s) {
+const char *ic_rt_dnnl_status_str(dnnl_status_t s) {
     switch (s) {
     case dnnl_success: return "success";
     case dnnl_out_of_memory: return "out of memory";
@@ -43,19 +30,6 @@ static const char *status_str(dnnl_status_t s) {
     default: return "unknown error";
     }
 }
-
-/* Evaluates a oneDNN call; on failure records what failed and jumps to fail. */
-#define DNNL_CHECK(call, what)                                                                   \
-    do {                                                                                         \
-        dnnl_status_t st_ = (call);                                                              \
-        if (st_ != dnnl_success) {                                                               \
-            ic_rt_fail(err, size, "oneDNN %s failed: %s", what, status_str(st_));                \
-            goto fail;                                                                           \
-        }                                                                                        \
-    } while (0)
-
-/* oneDNN takes non-const handles even for inputs it only reads. */
-static void *unconst(const void *p) { return (void *)(uintptr_t)p; }
 
 int ic_rt_dnnl_create(ic_rt_dnnl **out, char *err, size_t size) {
     *out = NULL;
@@ -74,44 +48,117 @@ void ic_rt_dnnl_destroy(ic_rt_dnnl *e) {
     if (!e) return;
     if (e->stream) dnnl_stream_destroy(e->stream);
     if (e->engine) dnnl_engine_destroy(e->engine);
-    free(e->scratch);
     free(e);
 }
 
-void ic_rt_prim_destroy(ic_rt_prim *p) {
-    if (!p) return;
-    if (p->prim) dnnl_primitive_destroy(p->prim);
-    dnnl_memory_t mems[] = {p->src, p->weights, p->bias, p->dst, p->scratch};
-    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
-        if (mems[i]) dnnl_memory_destroy(mems[i]);
-    free(p);
+size_t ic_rt_dnnl_scratch_size(const ic_rt_dnnl *e) { return e ? e->scratch_size : 0; }
+
+void ic_rt_dnnl_set_scratch(ic_rt_dnnl *e, void *scratch) {
+    if (e) e->scratch = scratch;
 }
 
-/* Grows the instance's shared scratchpad to at least n bytes. */
-static int reserve_scratch(ic_rt_dnnl *e, size_t n, char *err, size_t size) {
-    if (n <= e->scratch_size) return 0;
-    size_t bytes = (n + 63) & ~(size_t)63;
-    void *p = aligned_alloc(64, bytes);
-    if (!p) return ic_rt_fail(err, size, "out of memory allocating a %zu-byte oneDNN scratchpad", n);
-    free(e->scratch);
-    e->scratch = p;
-    e->scratch_size = bytes;
+dnnl_status_t ic_rt_md_init(dnnl_memory_desc_t *md, const ic_rt_md *t) {
+    if (t->ndims < 1 || t->ndims > IC_RT_MAX_DIMS) return dnnl_invalid_arguments;
+    dnnl_dims_t dims, strides;
+    for (int i = 0; i < t->ndims; i++) {
+        dims[i] = t->dims[i];
+        strides[i] = t->strides[i];
+    }
+    return dnnl_memory_desc_init_by_strides(md, t->ndims, dims, dnnl_f32, strides);
+}
+
+static dnnl_alg_kind_t eltwise_alg(int alg) {
+    switch (alg) {
+    case IC_RT_ELT_RELU: return dnnl_eltwise_relu;
+    case IC_RT_ELT_CLIP: return dnnl_eltwise_clip;
+    case IC_RT_ELT_LOGISTIC: return dnnl_eltwise_logistic;
+    case IC_RT_ELT_TANH: return dnnl_eltwise_tanh;
+    case IC_RT_ELT_GELU_ERF: return dnnl_eltwise_gelu_erf;
+    case IC_RT_ELT_GELU_TANH: return dnnl_eltwise_gelu_tanh;
+    case IC_RT_ELT_SWISH: return dnnl_eltwise_swish;
+    case IC_RT_ELT_HARDSWISH: return dnnl_eltwise_hardswish;
+    case IC_RT_ELT_LINEAR: return dnnl_eltwise_linear;
+    case IC_RT_ELT_ELU: return dnnl_eltwise_elu;
+    default: return dnnl_alg_kind_undef;
+    }
+}
+
+static dnnl_alg_kind_t binary_alg(int alg) {
+    switch (alg) {
+    case IC_RT_BIN_ADD: return dnnl_binary_add;
+    case IC_RT_BIN_SUB: return dnnl_binary_sub;
+    case IC_RT_BIN_MUL: return dnnl_binary_mul;
+    case IC_RT_BIN_DIV: return dnnl_binary_div;
+    case IC_RT_BIN_MAX: return dnnl_binary_max;
+    case IC_RT_BIN_MIN: return dnnl_binary_min;
+    default: return dnnl_alg_kind_undef;
+    }
+}
+
+int ic_rt_make_attr(dnnl_primitive_attr_t *out, float alpha, const ic_rt_postop *post, int n_post, char *err,
+                    size_t size) {
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    *out = NULL;
+    if (n_post < 0 || n_post > IC_RT_MAX_POST) return ic_rt_fail(err, size, "too many post-ops (%d)", n_post);
+    DNNL_CHECK(dnnl_primitive_attr_create(&attr), "attribute creation");
+    DNNL_CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+    if (alpha != 1.0f) DNNL_CHECK(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha), "output scales");
+    if (n_post) {
+        DNNL_CHECK(dnnl_post_ops_create(&po), "post-ops creation");
+        for (int i = 0; i < n_post; i++) {
+            const ic_rt_postop *q = &post[i];
+            if (q->kind == IC_RT_PO_ELTWISE) {
+                dnnl_alg_kind_t alg = eltwise_alg(q->alg);
+                if (alg == dnnl_alg_kind_undef) {
+                    ic_rt_fail(err, size, "unknown eltwise post-op %d", q->alg);
+                    goto fail;
+                }
+                DNNL_CHECK(dnnl_post_ops_append_eltwise(po, 1.0f, alg, q->alpha, q->beta), "eltwise post-op");
+            } else if (q->kind == IC_RT_PO_SUM) {
+                DNNL_CHECK(dnnl_post_ops_append_sum(po, q->alpha), "sum post-op");
+            } else if (q->kind == IC_RT_PO_BINARY) {
+                dnnl_alg_kind_t alg = binary_alg(q->alg);
+                dnnl_memory_desc_t md;
+                if (alg == dnnl_alg_kind_undef) {
+                    ic_rt_fail(err, size, "unknown binary post-op %d", q->alg);
+                    goto fail;
+                }
+                DNNL_CHECK(ic_rt_md_init(&md, &q->src1), "binary post-op descriptor");
+                DNNL_CHECK(dnnl_post_ops_append_binary(po, alg, &md), "binary post-op");
+            } else {
+                ic_rt_fail(err, size, "unknown post-op kind %d", q->kind);
+                goto fail;
+            }
+        }
+        DNNL_CHECK(dnnl_primitive_attr_set_post_ops(attr, po), "post-ops");
+        dnnl_post_ops_destroy(po);
+    }
+    *out = attr;
     return 0;
+fail:
+    if (po) dnnl_post_ops_destroy(po);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return 1;
 }
 
-/* Reorders the constant user weights into a buffer of the layout pd chose. */
-static int prepack(ic_rt_dnnl *e, const_dnnl_primitive_desc_t pd, const dnnl_memory_desc_t *user_md,
-                   const float *data, dnnl_memory_t *out, char *err, size_t size) {
+/* Reorders data (user layout) into a new buffer of layout want. */
+static int pack_new(ic_rt_dnnl *e, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want, const float *data,
+                    ic_rt_packed **out, char *err, size_t size) {
     dnnl_memory_t user = NULL, packed = NULL;
     dnnl_primitive_desc_t rpd = NULL;
     dnnl_primitive_t reorder = NULL;
-    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    if (!want) {
-        ic_rt_fail(err, size, "oneDNN did not report a weights layout");
+    ic_rt_packed *pk = calloc(1, sizeof *pk);
+    if (!pk) return ic_rt_fail(err, size, "out of memory prepacking weights");
+    pk->md = *want;
+    pk->bytes = dnnl_memory_desc_get_size(want);
+    pk->data = aligned_alloc(64, (pk->bytes + 63) & ~(size_t)63);
+    if (!pk->data) {
+        ic_rt_fail(err, size, "out of memory prepacking %zu bytes of weights", pk->bytes);
         goto fail;
     }
-    DNNL_CHECK(dnnl_memory_create(&user, user_md, e->engine, unconst(data)), "weights memory creation");
-    DNNL_CHECK(dnnl_memory_create(&packed, want, e->engine, DNNL_MEMORY_ALLOCATE), "packed weights allocation");
+    DNNL_CHECK(dnnl_memory_create(&user, user_md, e->engine, ic_rt_unconst(data)), "weights memory creation");
+    DNNL_CHECK(dnnl_memory_create(&packed, want, e->engine, pk->data), "packed weights memory creation");
     DNNL_CHECK(dnnl_reorder_primitive_desc_create(&rpd, user_md, e->engine, want, e->engine, NULL),
                "weights reorder descriptor");
     DNNL_CHECK(dnnl_primitive_create(&reorder, rpd), "weights reorder creation");
@@ -121,121 +168,85 @@ static int prepack(ic_rt_dnnl *e, const_dnnl_primitive_desc_t pd, const dnnl_mem
     dnnl_primitive_destroy(reorder);
     dnnl_primitive_desc_destroy(rpd);
     dnnl_memory_destroy(user);
-    *out = packed;
+    dnnl_memory_destroy(packed);
+    *out = pk;
     return 0;
 fail:
     if (reorder) dnnl_primitive_destroy(reorder);
     if (rpd) dnnl_primitive_desc_destroy(rpd);
     if (user) dnnl_memory_destroy(user);
     if (packed) dnnl_memory_destroy(packed);
+    free(pk->data);
+    free(pk);
     return 1;
 }
 
-/* Common tail of primitive creation: scratchpad, the primitive and the
- * activation memory objects (without buffers). */
-static int finish_prim(ic_rt_dnnl *e, const_dnnl_primitive_desc_t pd, ic_rt_prim *p, const dnnl_memory_desc_t *src_md,
-                       const dnnl_memory_desc_t *dst_md, char *err, size_t size) {
+int ic_rt_prepack(ic_rt_dnnl *e, const_dnnl_primitive_desc_t pd, const dnnl_memory_desc_t *user_md, const float *data,
+                  ic_rt_shared *shared, ic_rt_prim *p, char *err, size_t size) {
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (!want) return ic_rt_fail(err, size, "oneDNN did not report a weights layout");
+    ic_rt_packed *pk = NULL;
+    pthread_mutex_lock(&shared_mu);
+    for (pk = shared->head; pk; pk = pk->next)
+        if (dnnl_memory_desc_equal(&pk->md, want)) break;
+    if (!pk) {
+        if (pack_new(e, user_md, want, data, &pk, err, size)) {
+            pthread_mutex_unlock(&shared_mu);
+            return 1;
+        }
+        pk->next = shared->head;
+        shared->head = pk;
+    }
+    pk->refs++;
+    pthread_mutex_unlock(&shared_mu);
+    p->packed = pk;
+    p->shared = shared;
+    p->weights_const = 1;
+    DNNL_CHECK(dnnl_memory_create(&p->weights, want, e->engine, pk->data), "packed weights memory creation");
+    return 0;
+fail:
+    return 1;
+}
+
+int ic_rt_finish_prim(ic_rt_dnnl *e, const_dnnl_primitive_desc_t pd, ic_rt_prim *p, const ic_rt_postop *post,
+                      int n_post, char *err, size_t size) {
     const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     size_t sp_size = sp ? dnnl_memory_desc_get_size(sp) : 0;
     if (sp_size) {
-        if (reserve_scratch(e, sp_size, err, size)) return 1;
+        if (sp_size > e->scratch_size) e->scratch_size = (sp_size + 63) & ~(size_t)63;
         DNNL_CHECK(dnnl_memory_create(&p->scratch, sp, e->engine, DNNL_MEMORY_NONE), "scratchpad memory creation");
     }
     DNNL_CHECK(dnnl_primitive_create(&p->prim, pd), "primitive creation");
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success) p->impl = impl;
+    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     DNNL_CHECK(dnnl_memory_create(&p->src, src_md, e->engine, DNNL_MEMORY_NONE), "src memory creation");
     DNNL_CHECK(dnnl_memory_create(&p->dst, dst_md, e->engine, DNNL_MEMORY_NONE), "dst memory creation");
+    p->n_post = n_post;
+    for (int i = 0; i < n_post; i++) {
+        if (post[i].kind != IC_RT_PO_BINARY) continue;
+        dnnl_memory_desc_t md;
+        DNNL_CHECK(ic_rt_md_init(&md, &post[i].src1), "binary post-op descriptor");
+        DNNL_CHECK(dnnl_memory_create(&p->post[i], &md, e->engine, DNNL_MEMORY_NONE), "post-op memory creation");
+    }
     return 0;
 fail:
     return 1;
 }
 
-/* Attributes every primitive gets: a user scratchpad, plus optional scales. */
-static int make_attr(dnnl_primitive_attr_t *attr, float alpha, float beta, char *err, size_t size) {
-    dnnl_post_ops_t po = NULL;
-    DNNL_CHECK(dnnl_primitive_attr_create(attr), "attribute creation");
-    DNNL_CHECK(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user), "scratchpad mode");
-    if (alpha != 1.0f) DNNL_CHECK(dnnl_primitive_attr_set_output_scales(*attr, 1, 0, &alpha), "output scales");
-    if (beta != 0.0f) {
-        DNNL_CHECK(dnnl_post_ops_create(&po), "post-ops creation");
-        DNNL_CHECK(dnnl_post_ops_append_sum(po, beta), "sum post-op");
-        DNNL_CHECK(dnnl_primitive_attr_set_post_ops(*attr, po), "post-ops");
-        dnnl_post_ops_destroy(po);
-    }
-    return 0;
-fail:
-    if (po) dnnl_post_ops_destroy(po);
-    return 1;
-}
-
-int ic_rt_conv_create(ic_rt_dnnl *e, const ic_rt_conv_desc *d, const float *weights, const float *bias,
-                      ic_rt_prim **out, char *err, size_t size) {
-    *out = NULL;
-    ic_rt_prim *p = calloc(1, sizeof *p);
-    dnnl_primitive_attr_t attr = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    if (!p) return ic_rt_fail(err, size, "out of memory creating a convolution");
-    dnnl_memory_desc_t src_md, dst_md, bias_md, wei_user, wei_any;
-    dnnl_dims_t src = {d->src[0], d->src[1], d->src[2], d->src[3]};
-    dnnl_dims_t dst = {d->dst[0], d->dst[1], d->dst[2], d->dst[3]};
-    dnnl_dims_t bias_dims = {d->dst[1]};
-    DNNL_CHECK(dnnl_memory_desc_init_by_tag(&src_md, 4, src, dnnl_f32, dnnl_nchw), "conv src descriptor");
-    DNNL_CHECK(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst, dnnl_f32, dnnl_nchw), "conv dst descriptor");
-    DNNL_CHECK(dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x), "conv bias descriptor");
-    if (d->group > 1) {
-        dnnl_dims_t w = {d->group, d->weights[0] / d->group, d->weights[1], d->weights[2], d->weights[3]};
-        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&wei_user, 5, w, dnnl_f32, dnnl_goihw), "conv weights descriptor");
-        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&wei_any, 5, w, dnnl_f32, dnnl_format_tag_any), "conv weights descriptor");
-    } else {
-        dnnl_dims_t w = {d->weights[0], d->weights[1], d->weights[2], d->weights[3]};
-        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&wei_user, 4, w, dnnl_f32, dnnl_oihw), "conv weights descriptor");
-        DNNL_CHECK(dnnl_memory_desc_init_by_tag(&wei_any, 4, w, dnnl_f32, dnnl_format_tag_any), "conv weights descriptor");
-    }
-    dnnl_dims_t strides = {d->strides[0], d->strides[1]};
-    dnnl_dims_t dil = {d->dilations[0] - 1, d->dilations[1] - 1};
-    dnnl_dims_t pad_l = {d->pad_l[0], d->pad_l[1]};
-    dnnl_dims_t pad_r = {d->pad_r[0], d->pad_r[1]};
-    dnnl_convolution_desc_t cd;
-    DNNL_CHECK(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
-                                                          weights ? &wei_any : &wei_user,
-                                                          d->has_bias ? &bias_md : NULL, &dst_md, strides, dil,
-                                                          pad_l, pad_r),
-               "convolution descriptor");
-    if (make_attr(&attr, 1.0f, 0.0f, err, size)) goto fail;
-    DNNL_CHECK(dnnl_primitive_desc_create(&pd, &cd, attr, e->engine, NULL), "convolution primitive descriptor");
-    if (weights) {
-        if (prepack(e, pd, &wei_user, weights, &p->weights, err, size)) goto fail;
-        p->weights_packed = 1;
-    } else {
-        DNNL_CHECK(dnnl_memory_create(&p->weights, &wei_user, e->engine, DNNL_MEMORY_NONE), "weights memory creation");
-    }
-    if (d->has_bias) {
-        DNNL_CHECK(dnnl_memory_create(&p->bias, &bias_md, e->engine, bias ? unconst(bias) : DNNL_MEMORY_NONE),
-                   "bias memory creation");
-        p->bias_const = bias != NULL;
-    }
-    if (finish_prim(e, pd, p, &src_md, &dst_md, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
-fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
-}
-
-/* Points the memory objects at this run's buffers and executes. */
-static int execute(ic_rt_dnnl *e, ic_rt_prim *p, const void *src, const void *weights, const void *bias, void *dst,
-                   char *err, size_t size) {
-    dnnl_exec_arg_t args[6];
+int ic_rt_run(ic_rt_dnnl *e, ic_rt_prim *p, const void *src, const void *weights, const void *bias, void *dst,
+              const void *const *post_src, char *err, size_t size) {
+    dnnl_exec_arg_t args[6 + IC_RT_MAX_POST];
     int n = 0;
-    DNNL_CHECK(dnnl_memory_set_data_handle(p->src, unconst(src)), "setting src");
+    DNNL_CHECK(dnnl_memory_set_data_handle(p->src, ic_rt_unconst(src)), "setting src");
     args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, p->src};
-    if (!p->weights_packed) DNNL_CHECK(dnnl_memory_set_data_handle(p->weights, unconst(weights)), "setting weights");
-    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, p->weights};
+    if (p->weights) {
+        if (!p->weights_const) DNNL_CHECK(dnnl_memory_set_data_handle(p->weights, ic_rt_unconst(weights)), "setting weights");
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, p->weights};
+    }
     if (p->bias) {
-        if (!p->bias_const) DNNL_CHECK(dnnl_memory_set_data_handle(p->bias, unconst(bias)), "setting bias");
+        if (!p->bias_const) DNNL_CHECK(dnnl_memory_set_data_handle(p->bias, ic_rt_unconst(bias)), "setting bias");
         args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, p->bias};
     }
     DNNL_CHECK(dnnl_memory_set_data_handle(p->dst, dst), "setting dst");
@@ -244,6 +255,11 @@ static int execute(ic_rt_dnnl *e, ic_rt_prim *p, const void *src, const void *we
         DNNL_CHECK(dnnl_memory_set_data_handle(p->scratch, e->scratch), "setting scratchpad");
         args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, p->scratch};
     }
+    for (int i = 0; i < p->n_post; i++) {
+        if (!p->post[i]) continue;
+        DNNL_CHECK(dnnl_memory_set_data_handle(p->post[i], ic_rt_unconst(post_src[i])), "setting a post-op operand");
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(i) | DNNL_ARG_SRC_1, p->post[i]};
+    }
     DNNL_CHECK(dnnl_primitive_execute(p->prim, e->stream, n, args), "execution");
     DNNL_CHECK(dnnl_stream_wait(e->stream), "stream wait");
     return 0;
@@ -251,58 +267,33 @@ fail:
     return 1;
 }
 
-int ic_rt_conv_run(ic_rt_dnnl *e, ic_rt_prim *p, const float *src, const float *weights, const float *bias, float *dst,
-                   char *err, size_t size) {
-    return execute(e, p, src, weights, bias, dst, err, size);
+size_t ic_rt_prim_packed_bytes(const ic_rt_prim *p) { return p && p->packed ? p->packed->bytes : 0; }
+
+const char *ic_rt_prim_impl(const ic_rt_prim *p) { return p && p->impl ? p->impl : ""; }
+
+/* Drops one reference to p's prepacked weights; frees them at zero. */
+static void release_packed(ic_rt_prim *p) {
+    if (!p->packed) return;
+    pthread_mutex_lock(&shared_mu);
+    if (--p->packed->refs == 0) {
+        ic_rt_packed **link = (ic_rt_packed **)&p->shared->head;
+        while (*link && *link != p->packed) link = &(*link)->next;
+        if (*link) *link = p->packed->next;
+        free(p->packed->data);
+        free(p->packed);
+    }
+    pthread_mutex_unlock(&shared_mu);
+    p->packed = NULL;
 }
 
-int ic_rt_matmul_create(ic_rt_dnnl *e, const ic_rt_matmul_desc *d, const float *b, ic_rt_prim **out, char *err,
-                        size_t size) {
-    *out = NULL;
-    if (d->ndims < 2 || d->ndims > IC_RT_MAX_DIMS) return ic_rt_fail(err, size, "matmul rank %d out of range", d->ndims);
-    ic_rt_prim *p = calloc(1, sizeof *p);
-    dnnl_primitive_attr_t attr = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    if (!p) return ic_rt_fail(err, size, "out of memory creating a matmul");
-    dnnl_memory_desc_t a_md, b_user, b_any, dst_md;
-    dnnl_dims_t a_dims, a_str, b_dims, b_str, c_dims, c_str;
-    int64_t s = 1;
-    for (int i = d->ndims - 1; i >= 0; i--) {
-        a_dims[i] = d->a_dims[i];
-        a_str[i] = d->a_strides[i];
-        b_dims[i] = d->b_dims[i];
-        b_str[i] = d->b_strides[i];
-        c_dims[i] = d->dst_dims[i];
-        c_str[i] = s;
-        s *= d->dst_dims[i];
-    }
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&a_md, d->ndims, a_dims, dnnl_f32, a_str), "matmul a descriptor");
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&b_user, d->ndims, b_dims, dnnl_f32, b_str), "matmul b descriptor");
-    DNNL_CHECK(dnnl_memory_desc_init_by_tag(&b_any, d->ndims, b_dims, dnnl_f32, dnnl_format_tag_any),
-               "matmul b descriptor");
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&dst_md, d->ndims, c_dims, dnnl_f32, c_str), "matmul dst descriptor");
-    dnnl_matmul_desc_t md;
-    DNNL_CHECK(dnnl_matmul_desc_init(&md, &a_md, b ? &b_any : &b_user, NULL, &dst_md), "matmul descriptor");
-    if (make_attr(&attr, d->alpha, d->beta, err, size)) goto fail;
-    DNNL_CHECK(dnnl_primitive_desc_create(&pd, &md, attr, e->engine, NULL), "matmul primitive descriptor");
-    if (b) {
-        if (prepack(e, pd, &b_user, b, &p->weights, err, size)) goto fail;
-        p->weights_packed = 1;
-    } else {
-        DNNL_CHECK(dnnl_memory_create(&p->weights, &b_user, e->engine, DNNL_MEMORY_NONE), "b memory creation");
-    }
-    if (finish_prim(e, pd, p, &a_md, &dst_md, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
-fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
-}
-
-int ic_rt_matmul_run(ic_rt_dnnl *e, ic_rt_prim *p, const float *a, const float *b, float *dst, char *err, size_t size) {
-    return execute(e, p, a, b, NULL, dst, err, size);
+void ic_rt_prim_destroy(ic_rt_prim *p) {
+    if (!p) return;
+    if (p->prim) dnnl_primitive_destroy(p->prim);
+    dnnl_memory_t mems[] = {p->src, p->weights, p->bias, p->dst, p->scratch};
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (mems[i]) dnnl_memory_destroy(mems[i]);
+    for (int i = 0; i < IC_RT_MAX_POST; i++)
+        if (p->post[i]) dnnl_memory_destroy(p->post[i]);
+    release_packed(p);
+    free(p);
 }
