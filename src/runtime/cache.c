@@ -30,6 +30,31 @@
 #define IC_VERSION "unknown"
 #endif
 
+/* A hash of the running executable, so that a rebuilt inductc whose codegen
+ * changed never reuses entries made by the old one even when the version
+ * string is the same. 0 when /proc/self/exe cannot be read (the version
+ * string then stands alone). */
+static uint64_t self_build_id(void) {
+    static uint64_t cached;
+    static int done;
+    if (__atomic_load_n(&done, __ATOMIC_ACQUIRE)) return cached;
+    uint64_t id = 0;
+    FILE *f = fopen("/proc/self/exe", "rb");
+    XXH3_state_t *st = f ? XXH3_createState() : NULL;
+    if (st) {
+        XXH3_64bits_reset(st);
+        unsigned char buf[1 << 16];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) XXH3_64bits_update(st, buf, n);
+        if (!ferror(f)) id = XXH3_64bits_digest(st);
+        XXH3_freeState(st);
+    }
+    if (f) fclose(f);
+    cached = id;
+    __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+    return id;
+}
+
 /* mkdir -p with mode 0700 for every directory it creates. */
 static ic_status mkdir_p(const char *path, ic_diag *d) {
     char buf[PATH_MAX];
@@ -179,10 +204,12 @@ ic_status ic_cache_key_compute(const ic_graph *g, const ic_cc_config *cfg, const
         ic_strbuf_free(&fp);
         return ic_diag_set(d, IC_ERR_NOMEM, "out of memory hashing the cache key");
     }
+    uint64_t build_id = self_build_id();
     XXH3_128bits_reset(st);
     hash_field(st, "inductc-cache-v1", 16);
     hash_field(st, gh, sizeof gh);
     hash_field(st, IC_VERSION, strlen(IC_VERSION));
+    hash_field(st, &build_id, sizeof build_id);
     hash_field(st, fp.data, fp.len);
     hash_field(st, isa ? isa : "", isa ? strlen(isa) : 0);
     ic_strbuf_free(&fp);
