@@ -182,5 +182,6 @@ ic_status cg_emit_gather_ext(cg_ctx *c, uint32_t gi, const ic_node *n);    /* em
 ic_status cg_emit_scatter(cg_ctx *c, uint32_t gi, const ic_node *n);       /* emit_scatter.c: scatter_elements, scatter_nd */
 ic_status cg_emit_layout(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_layout.c: tile pad trilu depth/space */
 ic_status cg_emit_resize(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_resize.c */
+ic_status cg_emit_edge_aggregate(cg_ctx *c, uint32_t gi, const ic_node *n); /* emit_aggregate.c */
 
 #endif

@@ -58,6 +58,7 @@ static ic_status emit_group(cg_ctx *c, uint32_t gi) {
     case IC_OP_TILE: case IC_OP_PAD: case IC_OP_TRILU: case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH:
         return cg_emit_layout(c, gi, n);
     case IC_OP_RESIZE: return cg_emit_resize(c, gi, n);
+    case IC_OP_EDGE_AGGREGATE: return cg_emit_edge_aggregate(c, gi, n);
     default: break;
     }
     switch (info->kind) {

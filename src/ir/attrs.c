@@ -318,6 +318,34 @@ ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, i
 
 int64_t ic_gather_nd_batch_dims(const ic_node *n) { return ic_attr_int(n, "batch_dims", 0); }
 
+ic_status ic_agg_params_get(const ic_node *n, const ic_shape *last, ic_agg_params *out, ic_diag *d) {
+    static const char *const names[] = {"sum", "mean", "max", "min"};
+    const char *s = ic_attr_str(n, "reduction", "sum");
+    int r = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) r = i;
+    if (r < 0) return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: reduction '%s' is not sum, mean, max or min", s);
+    out->red = (ic_agg_reduction)r;
+    out->include_self = ic_attr_int(n, "include_self", 0) != 0;
+    out->scaled = ic_attr_int(n, "scaled", 0) != 0;
+    uint32_t base = out->scaled ? 4u : 3u;
+    if (n->n_inputs != base && n->n_inputs != base + 1)
+        return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: %u inputs; want x, src, dst%s and optional data", n->n_inputs,
+                           out->scaled ? ", scale" : "");
+    out->has_data = n->n_inputs == base + 1;
+    out->num_nodes = ic_attr_int(n, "num_nodes", -1);
+    if (out->has_data) {
+        if (last->rank != 2) return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: data must have rank 2");
+        if (out->num_nodes >= 0 && out->num_nodes != last->dims[0])
+            return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: num_nodes %lld differs from data's %lld rows",
+                               (long long)out->num_nodes, (long long)last->dims[0]);
+        out->num_nodes = last->dims[0];
+    } else if (out->num_nodes < 0) {
+        return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: num_nodes (>= 0) is required without data");
+    }
+    return IC_OK;
+}
+
 ic_status ic_tile_repeats(const ic_node *n, int32_t rank, int64_t out[IC_MAX_RANK], ic_diag *d) {
     uint32_t k;
     const int64_t *r = ic_attr_ints(n, "repeats", &k);

@@ -72,6 +72,7 @@ static ic_interp_kernel kernel_for(ic_op op) {
     case IC_OP_GATHER_ND: return ic_interp_gather_nd;
     case IC_OP_SCATTER_ELEMENTS: return ic_interp_scatter_elements;
     case IC_OP_SCATTER_ND: return ic_interp_scatter_nd;
+    case IC_OP_EDGE_AGGREGATE: return ic_interp_edge_aggregate;
     case IC_OP_TILE: return ic_interp_tile;
     case IC_OP_PAD: return ic_interp_pad;
     case IC_OP_TRILU: return ic_interp_trilu;

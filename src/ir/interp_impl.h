@@ -131,6 +131,8 @@ ic_status ic_interp_gather_elements(const ic_node *n, const ic_tensor *const *in
 ic_status ic_interp_gather_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_scatter_elements(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_scatter_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_aggregate.c */
+ic_status ic_interp_edge_aggregate(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_layout.c: tile pad trilu depth_to_space space_to_depth */
 ic_status ic_interp_tile(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_pad(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);

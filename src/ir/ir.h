@@ -281,6 +281,18 @@ typedef enum ic_scatter_reduction {
 ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, ic_diag *d);
 int64_t ic_gather_nd_batch_dims(const ic_node *n); /* default 0 */
 
+typedef enum ic_agg_reduction { IC_AGG_SUM, IC_AGG_MEAN, IC_AGG_MAX, IC_AGG_MIN } ic_agg_reduction;
+typedef struct ic_agg_params {
+    ic_agg_reduction red; /* reduction: sum (default), mean, max, min */
+    bool include_self;    /* include_self (default 0): data's own row joins the reduction */
+    bool scaled;          /* scaled (default 0): input 3 is the per-edge scale */
+    bool has_data;        /* the last input is data f32[N, F] */
+    int64_t num_nodes;    /* N: data's rows, else the num_nodes attribute (required then) */
+} ic_agg_params;
+/* edge_aggregate: inputs x, src, dst [, scale if scaled] [, data]; last is
+ * the shape of the node's last input (read only when it is data). */
+ic_status ic_agg_params_get(const ic_node *n, const ic_shape *last, ic_agg_params *out, ic_diag *d);
+
 /* tile's repeats: required, one entry >= 0 per input dim. */
 ic_status ic_tile_repeats(const ic_node *n, int32_t rank, int64_t out[IC_MAX_RANK], ic_diag *d);
 

@@ -150,6 +150,29 @@ static ic_status infer_elements(const ext_ctx *c) {
     return set_out(c, x->dtype, &x->shape);
 }
 
+/* edge_aggregate: x f32[M, F], src/dst i32|i64 [E], scale f32[E], data f32[N, F]. */
+static ic_status infer_edge_aggregate(const ext_ctx *c) {
+    ic_agg_params p;
+    IC_TRY(ic_agg_params_get(c->n, &in(c, c->n->n_inputs - 1)->shape, &p, c->d));
+    const ic_value *x = in(c, 0), *src = in(c, 1), *dst = in(c, 2);
+    if (x->dtype != IC_DT_F32 || x->shape.rank != 2) return fail(c, "x must be f32[M, F], got %s", ty(c, 0));
+    if (!index_dtype(src->dtype) || src->shape.rank != 1) return fail(c, "src must be i32[E] or i64[E], got %s", ty(c, 1));
+    if (!index_dtype(dst->dtype) || !ic_shape_equal(&dst->shape, &src->shape))
+        return fail(c, "dst %s must be an index vector like src %s", ty(c, 2), ty(c, 1));
+    if (p.scaled) {
+        const ic_value *s = in(c, 3);
+        if (s->dtype != IC_DT_F32 || !ic_shape_equal(&s->shape, &src->shape))
+            return fail(c, "scale %s must be f32 with src's shape %s", ty(c, 3), ty(c, 1));
+    }
+    ic_shape o = {.rank = 2, .dims = {p.num_nodes, x->shape.dims[1]}};
+    if (p.has_data) {
+        uint32_t k = p.scaled ? 4 : 3;
+        if (in(c, k)->dtype != IC_DT_F32 || !ic_shape_equal(&in(c, k)->shape, &o))
+            return fail(c, "data %s must be f32[N, %lld]", ty(c, k), (long long)x->shape.dims[1]);
+    }
+    return set_out(c, IC_DT_F32, &o);
+}
+
 static ic_status infer_gather_nd(const ext_ctx *c) {
     const ic_value *x = in(c, 0), *idx = in(c, 1);
     if (!index_dtype(idx->dtype)) return fail(c, "indices must be i32 or i64, got %s", ty(c, 1));
@@ -281,6 +304,7 @@ ic_status ic_infer_ext(ic_graph *g, uint32_t node, ic_diag *d) {
     case IC_OP_TRILU: return infer_trilu(&c);
     case IC_OP_RESIZE: return infer_resize(&c);
     case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH: return infer_d2s(&c);
+    case IC_OP_EDGE_AGGREGATE: return infer_edge_aggregate(&c);
     default: return ic_diag_set(d, IC_ERR_UNSUPPORTED, "%s: no shape rule", c.op);
     }
 }

@@ -10,6 +10,7 @@
 static const ic_pass passes[] = {
     {"dce", ic_pass_dce},
     {"fold_batchnorm", ic_pass_fold_batchnorm},
+    {"aggregate", ic_pass_aggregate},         /* GNN message passing; before fuse takes its muls */
     {"layout", ic_pass_layout},
     {"fuse_epilogue", ic_pass_fuse_epilogue}, /* before fuse: it claims library ops and their epilogues */
     {"fuse", ic_pass_fuse},                   /* loop kernels from the rest; orders nodes by group */

@@ -29,6 +29,7 @@ ic_status ic_pipeline_run(ic_graph *g, const ic_pipeline_options *opt, ic_diag *
 ic_status ic_pass_dce(ic_graph *g, ic_diag *d);
 ic_status ic_pass_fold_batchnorm(ic_graph *g, ic_diag *d); /* fold_batchnorm.c */
 ic_status ic_pass_layout(ic_graph *g, ic_diag *d);         /* layout.c: NHWC across conv chains */
+ic_status ic_pass_aggregate(ic_graph *g, ic_diag *d);      /* aggregate.c: gather -> scale -> scatter as edge_aggregate */
 /* fuse_epilogue.c: node->group for library ops and their post-op chains.
  * Group ids are the node index of the group's first node, so they are unique;
  * later grouping passes leave nodes whose group is set alone. */
