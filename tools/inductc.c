@@ -963,8 +963,19 @@ static int cmd_cache(args *a) {
     return EXIT_OK;
 }
 
+/* libgomp comes in with the first model the CLI loads and reads its settings
+ * then. Its default is to spin ~300000 times (milliseconds) in every barrier
+ * before sleeping: harmless on an idle machine, ruinous when the cores are
+ * shared, as a spinning thread burns the slice its partner needs. A few
+ * thousand spins (tens of microseconds) still bridge the gap between two
+ * kernels. The user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. */
+static void tune_openmp_wait(void) {
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) setenv("GOMP_SPINCOUNT", "3000", 0);
+}
+
 int main(int argc, char **argv) {
     args a = {argc, argv, 1};
+    tune_openmp_wait();
     if (argc < 2) {
         fputs(usage_text, stderr);
         return EXIT_USAGE;

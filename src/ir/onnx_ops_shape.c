@@ -420,9 +420,8 @@ static ic_status map_constant(onnx_node *n) {
     } else if ((a = onnx_attr(n, "value_float")) && a->has_f) {
         IC_TRY(onnx_const_scalar(n, IC_DT_F32, a->f, &v));
     } else if ((a = onnx_attr(n, "value_int")) && a->has_i) {
-        IC_TRY(onnx_const_scalar(n, IC_DT_I64, (double)a->i, &v));
-        int64_t i = a->i; /* exact, not through double */
-        memcpy((void *)n->im->g->values[v].data, &i, sizeof i);
+        ic_shape s = {.rank = 0};
+        IC_TRY(onnx_const(n, IC_DT_I64, &s, &a->i, &v)); /* exact, not through a double */
     } else if ((a = onnx_attr(n, "value_floats"))) {
         float *f = ic_arena_alloc(n->im->g->arena, (a->n_floats ? a->n_floats : 1) * sizeof *f);
         if (!f) return ic_diag_set(n->im->d, IC_ERR_NOMEM, "out of memory");
