@@ -20,7 +20,10 @@ ic_status ic_text_parse_file(const char *path, const ic_allocator *alloc, ic_gra
 ic_status ic_text_print(const ic_graph *g, ic_strbuf *out, ic_diag *d);
 /* Like ic_text_print, but values are renamed %0, %1, ... in definition order
  * except graph inputs and outputs, which keep their names: the form the cache
- * key hashes, so renaming an internal value does not change the key. */
+ * key hashes, so renaming an internal value does not change the key.
+ * Constants without attributes (made by passes or importers) are printed
+ * without their data, so this text alone does not parse back for them:
+ * whoever hashes it must hash the constants' bytes too (ic_graph_hash does). */
 ic_status ic_text_print_canonical(const ic_graph *g, ic_strbuf *out, ic_diag *d);
 
 #endif

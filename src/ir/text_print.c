@@ -6,7 +6,9 @@
  * are free, unnamed values print as %<id>, and a clash gets a _1, _2 ...
  * suffix. Graph inputs and outputs claim their names first, since those are
  * the model's ABI. The canonical variant (for cache keys) renames every other
- * value %0, %1, ... in definition order. */
+ * value %0, %1, ... in definition order and leaves out the data of constants
+ * made by passes or importers (printing millions of weights as text made a
+ * cache hit as slow as a compile; the key hashes their bytes directly). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +31,7 @@ typedef struct printer {
     const char **labels; /* per value id: its label without '%', NULL until assigned */
     label_set used;      /* labels taken so far */
     bool oom;            /* an allocation in tmp failed */
+    bool elide_data;     /* canonical form: attribute-less constants print without their data */
 } printer;
 
 /* --- labels ---------------------------------------------------------------------- */
@@ -265,7 +268,7 @@ static void put_node(printer *p, const ic_node *n) {
         }
         ic_strbuf_puts(p->out, "}");
     } else if (n->op == IC_OP_CONSTANT && n->n_outputs == 1 && n->outputs[0] < p->g->n_values &&
-               p->g->values[n->outputs[0]].data) {
+               p->g->values[n->outputs[0]].data && !p->elide_data) {
         put_inline_data(p, &p->g->values[n->outputs[0]]);
     }
     if (n->group != IC_NONE) ic_strbuf_printf(p->out, "  # kernel %u", n->group); /* set by the fuse passes */
@@ -273,7 +276,7 @@ static void put_node(printer *p, const ic_node *n) {
 }
 
 static ic_status print_graph(const ic_graph *g, ic_strbuf *out, bool canonical, ic_diag *d) {
-    printer p = {.g = g, .out = out};
+    printer p = {.g = g, .out = out, .elide_data = canonical};
     p.tmp = ic_arena_create(NULL);
     if (!p.tmp) return ic_diag_set(d, IC_ERR_NOMEM, "out of memory printing graph '%s'", g->name);
     p.labels = ic_arena_alloc(p.tmp, ((size_t)g->n_values + 1) * sizeof *p.labels);
