@@ -180,11 +180,11 @@ def chart(path, rows, meta):
               ("speedup_vs_ort", "inductc vs ONNX Runtime", "#ff7f0e"),
               ("ort_vs_eager", "ONNX Runtime vs PyTorch eager (reference)", "#bbbbbb")]
     width = 0.27
-    vals_all = [r[k] for r in rows for k, _, _ in series if r[k]]
-    lo = min([0.5] + [v / 1.3 for v in vals_all])
-    hi = max([2.0] + [v * 1.3 for v in vals_all])
     for ax, t in zip(axes[:, 0], threads):
         rs = [r for r in rows if r["threads"] == t]
+        vals = [r[k] for r in rs for k, _, _ in series if r[k]]
+        lo = min([0.5] + [v / 1.3 for v in vals])
+        hi = max([2.0] + [v * 1.3 for v in vals])
         xs = range(len(rs))
         for i, (key, label, color) in enumerate(series):
             pts = [(x + (i - 1) * width, r[key]) for x, r in zip(xs, rs) if r[key]]
