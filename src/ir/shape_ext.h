@@ -1,7 +1,7 @@
 /* shape_ext.h — shape and dtype rules of the ops the ONNX front end added
  * (elu ... isinf, mod, reduce_prod ... argmin, cumsum, gather_elements,
  * gather_nd, scatter_*, tile, pad, trilu, resize, depth_to_space,
- * space_to_depth, instance_norm); ic_infer_node dispatches to it. */
+ * space_to_depth, instance_norm, edge_aggregate); ic_infer_node dispatches to it. */
 #ifndef INDUCTC_SHAPE_EXT_H
 #define INDUCTC_SHAPE_EXT_H
 
