@@ -65,7 +65,8 @@ fuzz() {
         for d in "$ROOT/tests/fuzz/${name#fuzz_}.dict" "$ROOT/tests/fuzz/$(basename "$corpus" | sed 's/^corpus_//').dict"; do
             if [[ -f $d ]]; then dict=("-dict=$d"); break; fi
         done
-        args=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1
+        # a fixed seed keeps CI reproducible; FUZZ_SEED=0 asks libFuzzer for a random one
+        args=(-seed="${FUZZ_SEED:-1}" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1
               -artifact_prefix="$work/crash-$name-" "${dict[@]}" "$work/$name")
         echo "ci_extra: $name from $(basename "$corpus") ($(ls "$work/$name" | wc -l) seeds)"
         if ! "$bin" "${args[@]}" > "$work/$name.log" 2>&1; then
