@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ir/file.h"
 #include "ir/onnx_impl.h"
 
 #define ONNX_FILE_MAX ((size_t)1 << 31) /* refuse model and tensor files above 2 GiB */
@@ -255,35 +256,7 @@ ic_status ic_onnx_tensor_fill(const Onnx__TensorProto *t, const char *base_dir, 
 /* --- files ------------------------------------------------------------------------ */
 
 ic_status ic_onnx_read_file(const char *path, uint8_t **out, size_t *out_len, ic_diag *d) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > ONNX_FILE_MAX) {
-        close(fd);
-        return ic_diag_set(d, IC_ERR_IO, "%s: not a regular file of a sane size", path);
-    }
-    size_t size = (size_t)st.st_size;
-    uint8_t *buf = malloc(size ? size : 1);
-    if (!buf) {
-        close(fd);
-        return ic_diag_set(d, IC_ERR_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            int err = r < 0 ? errno : EIO;
-            free(buf);
-            close(fd);
-            return ic_diag_set(d, IC_ERR_IO, "cannot read %s: %s", path, strerror(err));
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    *out = buf;
-    *out_len = size;
-    return IC_OK;
+    return ic_file_read(path, ONNX_FILE_MAX, NULL, out, out_len, NULL, d);
 }
 
 ic_status ic_onnx_read_tensor_file(const char *path, bool demote_f64, ic_tensor *out, char *out_name, size_t name_size,

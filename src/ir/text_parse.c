@@ -11,13 +11,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "ir/file.h"
 #include "ir/tensor.h"
 #include "ir/text.h"
 #include "ir/text_lex.h"
@@ -195,51 +193,7 @@ static ic_status use_value(parser *p, uint32_t *out) {
 
 /* Reads a whole regular file into arena memory (NUL-terminated); *out_err gets errno on failure. */
 static ic_status read_file(ic_arena *a, const char *path, uint8_t **out, size_t *out_size, int *out_err) {
-    *out = NULL;
-    *out_size = 0;
-    *out_err = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK); /* a FIFO must not block us; fstat refuses it below */
-    if (fd < 0) {
-        *out_err = errno;
-        return IC_ERR_IO;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        *out_err = errno;
-        close(fd);
-        return IC_ERR_IO;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *out_err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        close(fd);
-        return IC_ERR_IO;
-    }
-    if ((uint64_t)st.st_size >= (uint64_t)SIZE_MAX / 2) {
-        close(fd);
-        return IC_ERR_NOMEM;
-    }
-    size_t size = (size_t)st.st_size;
-    uint8_t *buf = ic_arena_alloc(a, size + 1);
-    if (!buf) {
-        close(fd);
-        return IC_ERR_NOMEM;
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            *out_err = r < 0 ? errno : EIO;
-            close(fd);
-            return IC_ERR_IO;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[size] = 0;
-    *out = buf;
-    *out_size = size;
-    return IC_OK;
+    return ic_file_read(path, SIZE_MAX / 2, a, out, out_size, out_err, NULL);
 }
 
 /* weights "path": loads the sidecar, relative to the .graph file's directory. */

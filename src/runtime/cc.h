@@ -1,7 +1,8 @@
 /* cc.h — the system C compiler driver: builds generated C into a .so.
  *
  * The compiler is run through posix_spawn with an argument vector, never a
- * shell. Flags are listed one by one (never -ffast-math). */
+ * shell. Flags are listed one by one, and none that relaxes IEEE semantics (no
+ * fast-math family: it changes the host process's floating-point state). */
 #ifndef INDUCTC_CC_H
 #define INDUCTC_CC_H
 

@@ -10,6 +10,7 @@
  * With no_cache the build directory is under $TMPDIR and the .so stays there
  * for the caller. */
 #define _XOPEN_SOURCE 700
+#include "ir/file.h"
 #include "runtime/compile.h"
 
 #include <dirent.h>
@@ -109,44 +110,12 @@ static void progress_end(progress *p) {
 
 /* --- small file helpers ---------------------------------------------------------- */
 
-/* Reads a whole regular file (NUL-terminated for convenience). */
+/* Reads a whole model file (NUL-terminated for convenience). */
 static ic_status read_file(const char *path, char **out, size_t *out_len, ic_diag *d) {
-    *out = NULL;
-    *out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
-    if (fd < 0) return ic_diag_set(d, IC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return ic_diag_set(d, IC_ERR_IO, "%s: not a regular file", path);
-    }
-    if ((size_t)st.st_size > IC_MODEL_FILE_MAX) {
-        close(fd);
-        return ic_diag_set(d, IC_ERR_IO, "%s: file too large for a model text", path);
-    }
-    size_t size = (size_t)st.st_size;
-    char *buf = malloc(size + 1);
-    if (!buf) {
-        close(fd);
-        return ic_diag_set(d, IC_ERR_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            int err = r < 0 ? errno : EIO;
-            free(buf);
-            close(fd);
-            return ic_diag_set(d, IC_ERR_IO, "cannot read %s: %s", path, strerror(err));
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[size] = '\0';
-    *out = buf;
-    *out_len = size;
-    return IC_OK;
+    uint8_t *buf = NULL;
+    ic_status s = ic_file_read(path, IC_MODEL_FILE_MAX, NULL, &buf, out_len, NULL, d);
+    *out = (char *)buf;
+    return s;
 }
 
 static ic_status write_file(const char *path, const void *data, size_t len, ic_diag *d) {
