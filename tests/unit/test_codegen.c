@@ -34,43 +34,12 @@
 /* graph building                                                            */
 /* ------------------------------------------------------------------------- */
 
-static ic_shape shp(int rank, ...) {
-    ic_shape s = {.rank = rank};
-    va_list ap;
-    va_start(ap, rank);
-    for (int i = 0; i < rank; i++) s.dims[i] = va_arg(ap, int64_t);
-    va_end(ap);
-    return s;
-}
-#define S0() shp(0)
-#define S1(a) shp(1, (int64_t)(a))
-#define S2(a, b) shp(2, (int64_t)(a), (int64_t)(b))
-#define S3(a, b, c) shp(3, (int64_t)(a), (int64_t)(b), (int64_t)(c))
-#define S4(a, b, c, d) shp(4, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d))
 
-static ic_graph *new_graph(const char *name) {
-    ic_graph *g;
-    assert_int_equal(ic_graph_create(NULL, name, &g), IC_OK);
-    return g;
-}
-
-static uint32_t input(ic_graph *g, const char *name, ic_dtype t, ic_shape s) {
-    uint32_t v = ic_graph_add_input(g, name, t, &s);
-    assert_int_not_equal(v, IC_NONE);
-    return v;
-}
-
-static uint32_t node(ic_graph *g, ic_op op, const uint32_t *in, uint32_t n_in, const ic_attr *attrs, uint32_t n_attrs) {
-    ic_diag d = {0};
-    uint32_t v = ic_graph_build(g, op, in, n_in, attrs, n_attrs, &d);
-    if (v == IC_NONE) fail_msg("building %s: %s", ic_op_get(op)->name, d.msg);
-    return v;
-}
-#define OP1(g, op, a, ...) node(g, op, (uint32_t[]){a}, 1, (ic_attr[]){__VA_ARGS__}, sizeof((ic_attr[]){__VA_ARGS__}) / sizeof(ic_attr))
-#define OP1N(g, op, a) node(g, op, (uint32_t[]){a}, 1, NULL, 0)
-#define OP2(g, op, a, b) node(g, op, (uint32_t[]){a, b}, 2, NULL, 0)
+#define OP1(g, op, a, ...) ic_test_node(g, op, (uint32_t[]){a}, 1, (ic_attr[]){__VA_ARGS__}, sizeof((ic_attr[]){__VA_ARGS__}) / sizeof(ic_attr))
+#define OP1N(g, op, a) ic_test_node(g, op, (uint32_t[]){a}, 1, NULL, 0)
+#define OP2(g, op, a, b) ic_test_node(g, op, (uint32_t[]){a, b}, 2, NULL, 0)
 #define OPN(g, op, ins, attrs) \
-    node(g, op, ins, sizeof(ins) / sizeof(uint32_t), attrs, sizeof(attrs) / sizeof(ic_attr))
+    ic_test_node(g, op, ins, sizeof(ins) / sizeof(uint32_t), attrs, sizeof(attrs) / sizeof(ic_attr))
 
 /* Marks v as a graph output named name (names must be unique). */
 static void output(ic_graph *g, uint32_t v, const char *name) {
@@ -290,9 +259,9 @@ static void check_build(build *b, const range *ranges, tol t) {
 
 /* Every unary f32 op (odd sizes, so lane tails are exercised). */
 static ic_graph *graph_unary_f32(void) {
-    ic_graph *g = new_graph("unary_f32");
-    uint32_t x = input(g, "x", IC_DT_F32, S2(3, 37));
-    uint32_t px = input(g, "px", IC_DT_F32, S2(3, 37));
+    ic_graph *g = ic_test_graph_new("unary_f32");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 37));
+    uint32_t px = ic_test_input(g, "px", IC_DT_F32, S2(3, 37));
     ic_op plain[] = {IC_OP_NEG, IC_OP_ABS, IC_OP_EXP, IC_OP_TANH, IC_OP_SIGMOID, IC_OP_ERF, IC_OP_FLOOR,
                      IC_OP_CEIL, IC_OP_RELU, IC_OP_LEAKY_RELU, IC_OP_GELU, IC_OP_SILU, IC_OP_HARDSWISH,
                      IC_OP_HARDSIGMOID, IC_OP_CLIP};
@@ -305,9 +274,9 @@ static ic_graph *graph_unary_f32(void) {
     out_auto(g, OP1(g, IC_OP_CLIP, x, ic_attr_make_float("min", -0.5), ic_attr_make_float("max", 1.25)));
     out_auto(g, OP1(g, IC_OP_CLIP, x, ic_attr_make_float("min", 0.1)));
     /* a rank-0 input and a long 1-D one (chunked, parallel) */
-    uint32_t s = input(g, "s", IC_DT_F32, S0());
+    uint32_t s = ic_test_input(g, "s", IC_DT_F32, S0());
     out_auto(g, OP1N(g, IC_OP_EXP, s));
-    uint32_t big = input(g, "big", IC_DT_F32, S1(40007));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S1(40007));
     out_auto(g, OP1N(g, IC_OP_TANH, big));
     out_auto(g, OP1N(g, IC_OP_GELU, big));
     return g;
@@ -315,13 +284,13 @@ static ic_graph *graph_unary_f32(void) {
 
 /* Integer and bool unary ops, and casts between every supported dtype pair. */
 static ic_graph *graph_unary_int_cast(void) {
-    ic_graph *g = new_graph("unary_int_cast");
-    uint32_t xi = input(g, "xi", IC_DT_I32, S2(4, 19));
-    uint32_t xl = input(g, "xl", IC_DT_I64, S1(23));
-    uint32_t xb = input(g, "xb", IC_DT_BOOL, S2(2, 21));
-    uint32_t xf = input(g, "xf", IC_DT_F32, S2(5, 13));
-    uint32_t xu = input(g, "xu", IC_DT_U8, S1(30));
-    uint32_t x8 = input(g, "x8", IC_DT_I8, S1(30));
+    ic_graph *g = ic_test_graph_new("unary_int_cast");
+    uint32_t xi = ic_test_input(g, "xi", IC_DT_I32, S2(4, 19));
+    uint32_t xl = ic_test_input(g, "xl", IC_DT_I64, S1(23));
+    uint32_t xb = ic_test_input(g, "xb", IC_DT_BOOL, S2(2, 21));
+    uint32_t xf = ic_test_input(g, "xf", IC_DT_F32, S2(5, 13));
+    uint32_t xu = ic_test_input(g, "xu", IC_DT_U8, S1(30));
+    uint32_t x8 = ic_test_input(g, "x8", IC_DT_I8, S1(30));
     ic_op ops[] = {IC_OP_NEG, IC_OP_ABS, IC_OP_RELU, IC_OP_CLIP};
     for (size_t i = 0; i < 4; i++) {
         out_auto(g, OP1N(g, ops[i], xi));
@@ -339,20 +308,20 @@ static ic_graph *graph_unary_int_cast(void) {
 
 /* Binary ops with numpy broadcasting (rank mismatch, size-1 dims, scalars) over f32 / i32 / i64, where, logic. */
 static ic_graph *graph_binary(void) {
-    ic_graph *g = new_graph("binary");
-    uint32_t a = input(g, "a", IC_DT_F32, S4(2, 3, 4, 5));
-    uint32_t b = input(g, "b", IC_DT_F32, S2(4, 1));
-    uint32_t pa = input(g, "pa", IC_DT_F32, S3(3, 1, 5));
-    uint32_t s = input(g, "s", IC_DT_F32, S0());
-    uint32_t ia = input(g, "ia", IC_DT_I32, S3(3, 4, 5));
-    uint32_t ib = input(g, "ib", IC_DT_I32, S2(1, 5));
-    uint32_t la = input(g, "la", IC_DT_I64, S2(6, 7));
-    uint32_t lb = input(g, "lb", IC_DT_I64, S1(7));
-    uint32_t c = input(g, "c", IC_DT_BOOL, S3(3, 1, 5));
-    uint32_t c2 = input(g, "c2", IC_DT_BOOL, S1(5));
-    uint32_t c9 = input(g, "c9", IC_DT_BOOL, S1(9));
-    uint32_t u1 = input(g, "u1", IC_DT_U8, S1(9));
-    uint32_t u2 = input(g, "u2", IC_DT_U8, S1(9));
+    ic_graph *g = ic_test_graph_new("binary");
+    uint32_t a = ic_test_input(g, "a", IC_DT_F32, S4(2, 3, 4, 5));
+    uint32_t b = ic_test_input(g, "b", IC_DT_F32, S2(4, 1));
+    uint32_t pa = ic_test_input(g, "pa", IC_DT_F32, S3(3, 1, 5));
+    uint32_t s = ic_test_input(g, "s", IC_DT_F32, S0());
+    uint32_t ia = ic_test_input(g, "ia", IC_DT_I32, S3(3, 4, 5));
+    uint32_t ib = ic_test_input(g, "ib", IC_DT_I32, S2(1, 5));
+    uint32_t la = ic_test_input(g, "la", IC_DT_I64, S2(6, 7));
+    uint32_t lb = ic_test_input(g, "lb", IC_DT_I64, S1(7));
+    uint32_t c = ic_test_input(g, "c", IC_DT_BOOL, S3(3, 1, 5));
+    uint32_t c2 = ic_test_input(g, "c2", IC_DT_BOOL, S1(5));
+    uint32_t c9 = ic_test_input(g, "c9", IC_DT_BOOL, S1(9));
+    uint32_t u1 = ic_test_input(g, "u1", IC_DT_U8, S1(9));
+    uint32_t u2 = ic_test_input(g, "u2", IC_DT_U8, S1(9));
     ic_op arith[] = {IC_OP_ADD, IC_OP_SUB, IC_OP_MUL, IC_OP_DIV, IC_OP_MAX, IC_OP_MIN, IC_OP_EQUAL, IC_OP_LESS,
                      IC_OP_LESS_EQUAL, IC_OP_GREATER, IC_OP_GREATER_EQUAL};
     for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++) {
@@ -369,13 +338,13 @@ static ic_graph *graph_binary(void) {
     out_auto(g, OP2(g, IC_OP_EQUAL, u1, u2));
     out_auto(g, OP2(g, IC_OP_AND, c, c2));
     out_auto(g, OP2(g, IC_OP_OR, c2, c));
-    out_auto(g, node(g, IC_OP_WHERE, (uint32_t[]){c, a, b}, 3, NULL, 0));
-    out_auto(g, node(g, IC_OP_WHERE, (uint32_t[]){c2, ia, ib}, 3, NULL, 0));
-    out_auto(g, node(g, IC_OP_WHERE, (uint32_t[]){c9, u1, u2}, 3, NULL, 0));
+    out_auto(g, ic_test_node(g, IC_OP_WHERE, (uint32_t[]){c, a, b}, 3, NULL, 0));
+    out_auto(g, ic_test_node(g, IC_OP_WHERE, (uint32_t[]){c2, ia, ib}, 3, NULL, 0));
+    out_auto(g, ic_test_node(g, IC_OP_WHERE, (uint32_t[]){c9, u1, u2}, 3, NULL, 0));
     /* large broadcast: parallel, chunked inner dim */
-    uint32_t big = input(g, "big", IC_DT_F32, S2(3, 20000));
-    uint32_t row = input(g, "row", IC_DT_F32, S1(20000));
-    uint32_t col = input(g, "col", IC_DT_F32, S2(3, 1));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S2(3, 20000));
+    uint32_t row = ic_test_input(g, "row", IC_DT_F32, S1(20000));
+    uint32_t col = ic_test_input(g, "col", IC_DT_F32, S2(3, 1));
     out_auto(g, OP2(g, IC_OP_ADD, big, row));
     out_auto(g, OP2(g, IC_OP_MUL, col, big));
     return g;
@@ -383,12 +352,12 @@ static ic_graph *graph_binary(void) {
 
 /* Reductions over every kind of axis set, dtypes, empty axes, global pools, NaN. */
 static ic_graph *graph_reduce(void) {
-    ic_graph *g = new_graph("reduce");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(3, 4, 5, 6));
-    uint32_t xi = input(g, "xi", IC_DT_I32, S3(4, 5, 6));
-    uint32_t xl = input(g, "xl", IC_DT_I64, S2(7, 3));
-    uint32_t e = input(g, "e", IC_DT_F32, S3(2, 0, 3));
-    uint32_t ei = input(g, "ei", IC_DT_I32, S2(0, 4));
+    ic_graph *g = ic_test_graph_new("reduce");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(3, 4, 5, 6));
+    uint32_t xi = ic_test_input(g, "xi", IC_DT_I32, S3(4, 5, 6));
+    uint32_t xl = ic_test_input(g, "xl", IC_DT_I64, S2(7, 3));
+    uint32_t e = ic_test_input(g, "e", IC_DT_F32, S3(2, 0, 3));
+    uint32_t ei = ic_test_input(g, "ei", IC_DT_I32, S2(0, 4));
     ic_op ops[] = {IC_OP_REDUCE_SUM, IC_OP_REDUCE_MEAN, IC_OP_REDUCE_MAX, IC_OP_REDUCE_MIN};
     int64_t ax1[] = {1}, axm1[] = {-1}, ax02[] = {0, 2}, ax13[] = {1, 3}, ax0[] = {0};
     for (size_t i = 0; i < 4; i++) {
@@ -403,21 +372,21 @@ static ic_graph *graph_reduce(void) {
         out_auto(g, OP1(g, ops[i], e, ic_attr_make_ints("axes", ax1, 1)));
         out_auto(g, OP1(g, ops[i], ei, ic_attr_make_ints("axes", ax0, 1)));
     }
-    uint32_t img = input(g, "img", IC_DT_F32, S4(2, 3, 5, 7));
+    uint32_t img = ic_test_input(g, "img", IC_DT_F32, S4(2, 3, 5, 7));
     out_auto(g, OP1N(g, IC_OP_GLOBAL_AVG_POOL, img));
     out_auto(g, OP1N(g, IC_OP_GLOBAL_MAX_POOL, img));
     /* NaN and infinities: max/min must propagate NaN */
     float special[8] = {1.0f, NAN, -2.0f, INFINITY, 3.0f, -INFINITY, 0.5f, -0.5f};
     ic_shape ss = S2(2, 4);
     uint32_t sp = ic_graph_add_constant(g, "special", IC_DT_F32, &ss, special);
-    uint32_t xs = input(g, "xs", IC_DT_F32, S2(2, 4));
+    uint32_t xs = ic_test_input(g, "xs", IC_DT_F32, S2(2, 4));
     uint32_t mix = OP2(g, IC_OP_ADD, sp, xs);
     for (size_t i = 0; i < 4; i++) out_auto(g, OP1(g, ops[i], mix, ic_attr_make_ints("axes", axm1, 1)));
     out_auto(g, OP2(g, IC_OP_MAX, mix, xs));
     out_auto(g, OP2(g, IC_OP_MIN, xs, mix));
     out_auto(g, OP1N(g, IC_OP_RELU, mix));
     /* large: one output (parallel reduction) and many outputs (parallel over outputs) */
-    uint32_t big = input(g, "big", IC_DT_F32, S2(70, 1000));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S2(70, 1000));
     out_auto(g, OP1N(g, IC_OP_REDUCE_SUM, big));
     out_auto(g, OP1N(g, IC_OP_REDUCE_MEAN, big));
     out_auto(g, OP1(g, IC_OP_REDUCE_SUM, big, ic_attr_make_ints("axes", axm1, 1)));
@@ -427,11 +396,11 @@ static ic_graph *graph_reduce(void) {
 
 /* softmax / log_softmax (contiguous and strided rows), layernorm with broadcast params, batchnorm. */
 static ic_graph *graph_rows(void) {
-    ic_graph *g = new_graph("rows");
+    ic_graph *g = ic_test_graph_new("rows");
     ic_test_rng r;
     ic_test_rng_seed(&r, 7);
-    uint32_t x = input(g, "x", IC_DT_F32, S2(4, 33));
-    uint32_t y = input(g, "y", IC_DT_F32, S3(2, 5, 7));
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(4, 33));
+    uint32_t y = ic_test_input(g, "y", IC_DT_F32, S3(2, 5, 7));
     for (int lg = 0; lg < 2; lg++) {
         ic_op op = lg ? IC_OP_LOG_SOFTMAX : IC_OP_SOFTMAX;
         out_auto(g, OP1N(g, op, x));
@@ -439,23 +408,23 @@ static ic_graph *graph_rows(void) {
         out_auto(g, OP1(g, op, y, ic_attr_make_int("axis", -3)));
         out_auto(g, OP1(g, op, y, ic_attr_make_int("axis", 2)));
     }
-    uint32_t sc = input(g, "sc", IC_DT_F32, S1(33));
-    uint32_t bi = input(g, "bi", IC_DT_F32, S1(33));
+    uint32_t sc = ic_test_input(g, "sc", IC_DT_F32, S1(33));
+    uint32_t bi = ic_test_input(g, "bi", IC_DT_F32, S1(33));
     out_auto(g, OPN(g, IC_OP_LAYERNORM, ((uint32_t[]){x, sc, bi}), ((ic_attr[]){ic_attr_make_float("epsilon", 1e-3)})));
     out_auto(g, OP1N(g, IC_OP_LAYERNORM, x));
     uint32_t sc2 = constant_f32(g, "sc2", S2(5, 1), &r, 0.5, 1.5);
-    uint32_t bi2 = input(g, "bi2", IC_DT_F32, S1(7));
+    uint32_t bi2 = ic_test_input(g, "bi2", IC_DT_F32, S1(7));
     out_auto(g, OPN(g, IC_OP_LAYERNORM, ((uint32_t[]){y, sc2, bi2}), ((ic_attr[]){ic_attr_make_int("axis", 1)})));
     out_auto(g, OPN(g, IC_OP_LAYERNORM, ((uint32_t[]){y, bi2}), ((ic_attr[]){ic_attr_make_int("axis", -1)})));
-    uint32_t img = input(g, "img", IC_DT_F32, S4(2, 3, 4, 5));
-    uint32_t bs = input(g, "bs", IC_DT_F32, S1(3)), bb = input(g, "bb", IC_DT_F32, S1(3));
-    uint32_t bm = input(g, "bm", IC_DT_F32, S1(3)), bv = input(g, "pbv", IC_DT_F32, S1(3));
-    out_auto(g, node(g, IC_OP_BATCHNORM, (uint32_t[]){img, bs, bb, bm, bv}, 5, NULL, 0));
-    uint32_t x3 = input(g, "x3", IC_DT_F32, S3(2, 3, 9));
-    out_auto(g, node(g, IC_OP_BATCHNORM, (uint32_t[]){x3, bs, bb, bm, bv}, 5,
+    uint32_t img = ic_test_input(g, "img", IC_DT_F32, S4(2, 3, 4, 5));
+    uint32_t bs = ic_test_input(g, "bs", IC_DT_F32, S1(3)), bb = ic_test_input(g, "bb", IC_DT_F32, S1(3));
+    uint32_t bm = ic_test_input(g, "bm", IC_DT_F32, S1(3)), bv = ic_test_input(g, "pbv", IC_DT_F32, S1(3));
+    out_auto(g, ic_test_node(g, IC_OP_BATCHNORM, (uint32_t[]){img, bs, bb, bm, bv}, 5, NULL, 0));
+    uint32_t x3 = ic_test_input(g, "x3", IC_DT_F32, S3(2, 3, 9));
+    out_auto(g, ic_test_node(g, IC_OP_BATCHNORM, (uint32_t[]){x3, bs, bb, bm, bv}, 5,
                      (ic_attr[]){ic_attr_make_float("epsilon", 0.01)}, 1));
     /* large: parallel rows */
-    uint32_t big = input(g, "big", IC_DT_F32, S2(64, 1000));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S2(64, 1000));
     out_auto(g, OP1N(g, IC_OP_SOFTMAX, big));
     out_auto(g, OP1N(g, IC_OP_LAYERNORM, big));
     return g;
@@ -463,12 +432,12 @@ static ic_graph *graph_rows(void) {
 
 /* Views (aliased and copied), transpose, expand, slice, concat, split, gather, over several dtypes. */
 static ic_graph *graph_movement(void) {
-    ic_graph *g = new_graph("movement");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(2, 3, 4, 5));
-    uint32_t xh = input(g, "xh", IC_DT_F16, S3(3, 4, 5));
-    uint32_t xl = input(g, "xl", IC_DT_I64, S3(3, 1, 5));
-    uint32_t xb = input(g, "xb", IC_DT_BOOL, S2(6, 4));
-    uint32_t xu = input(g, "xu", IC_DT_U8, S2(6, 4));
+    ic_graph *g = ic_test_graph_new("movement");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(2, 3, 4, 5));
+    uint32_t xh = ic_test_input(g, "xh", IC_DT_F16, S3(3, 4, 5));
+    uint32_t xl = ic_test_input(g, "xl", IC_DT_I64, S3(3, 1, 5));
+    uint32_t xb = ic_test_input(g, "xb", IC_DT_BOOL, S2(6, 4));
+    uint32_t xu = ic_test_input(g, "xu", IC_DT_U8, S2(6, 4));
     int64_t p0213[] = {0, 2, 1, 3}, pneg[] = {-1, 0, 1}, p10[] = {1, 0};
     out_auto(g, OP1(g, IC_OP_TRANSPOSE, x, ic_attr_make_ints("perm", p0213, 4)));
     out_auto(g, OP1N(g, IC_OP_TRANSPOSE, x));
@@ -476,7 +445,7 @@ static ic_graph *graph_movement(void) {
     out_auto(g, OP1(g, IC_OP_TRANSPOSE, xb, ic_attr_make_ints("perm", p10, 2)));
     int64_t e1[] = {2, 3, 4, 5}, e2[] = {2, 3, 4, 5};
     out_auto(g, OP1(g, IC_OP_EXPAND, xl, ic_attr_make_ints("shape", e1, 4)));
-    uint32_t col = input(g, "col", IC_DT_F32, S2(4, 1));
+    uint32_t col = ic_test_input(g, "col", IC_DT_F32, S2(4, 1));
     out_auto(g, OP1(g, IC_OP_EXPAND, col, ic_attr_make_ints("shape", e2, 4)));
     /* slices: negative starts, negative steps, clamped ends, axes subsets */
     int64_t st1[] = {1, -3}, en1[] = {100, -1}, ax1[] = {1, 3};
@@ -491,12 +460,12 @@ static ic_graph *graph_movement(void) {
     int64_t st4[] = {2}, en4[] = {2};
     out_auto(g, OP1(g, IC_OP_SLICE, xu, ic_attr_make_ints("starts", st4, 1), ic_attr_make_ints("ends", en4, 1)));
     /* concat with an empty piece, negative axis */
-    uint32_t c1 = input(g, "c1", IC_DT_F32, S3(2, 3, 5));
-    uint32_t c2 = input(g, "c2", IC_DT_F32, S3(2, 1, 5));
-    uint32_t c3 = input(g, "c3", IC_DT_F32, S3(2, 0, 5));
+    uint32_t c1 = ic_test_input(g, "c1", IC_DT_F32, S3(2, 3, 5));
+    uint32_t c2 = ic_test_input(g, "c2", IC_DT_F32, S3(2, 1, 5));
+    uint32_t c3 = ic_test_input(g, "c3", IC_DT_F32, S3(2, 0, 5));
     out_auto(g, OPN(g, IC_OP_CONCAT, ((uint32_t[]){c1, c3, c2, c1}), ((ic_attr[]){ic_attr_make_int("axis", -2)})));
     out_auto(g, OPN(g, IC_OP_CONCAT, ((uint32_t[]){xb, xb}), ((ic_attr[]){ic_attr_make_int("axis", 1)})));
-    uint32_t c4 = input(g, "c4", IC_DT_F32, S3(1, 3, 5));
+    uint32_t c4 = ic_test_input(g, "c4", IC_DT_F32, S3(1, 3, 5));
     out_auto(g, OPN(g, IC_OP_CONCAT, ((uint32_t[]){c4, c1}), ((ic_attr[]){ic_attr_make_int("axis", 0)})));
     /* split: equal parts (last smaller) and explicit sizes */
     ic_attr sa[] = {ic_attr_make_int("axis", 3)};
@@ -510,11 +479,11 @@ static ic_graph *graph_movement(void) {
     assert_int_equal(ic_infer_node(g, sm, NULL), IC_OK);
     for (int i = 0; i < 3; i++) out_auto(g, g->nodes[sm].outputs[i]);
     /* gather: i64 indices with negatives on axis 0, 2-D i32 indices on axis 1 */
-    uint32_t i1 = input(g, "i1", IC_DT_I64, S1(7));
-    uint32_t i2 = input(g, "i2", IC_DT_I32, S2(2, 3));
+    uint32_t i1 = ic_test_input(g, "i1", IC_DT_I64, S1(7));
+    uint32_t i2 = ic_test_input(g, "i2", IC_DT_I32, S2(2, 3));
     out_auto(g, OP2(g, IC_OP_GATHER, x, i1));
-    out_auto(g, node(g, IC_OP_GATHER, (uint32_t[]){x, i2}, 2, (ic_attr[]){ic_attr_make_int("axis", -3)}, 1));
-    out_auto(g, node(g, IC_OP_GATHER, (uint32_t[]){xh, i2}, 2, (ic_attr[]){ic_attr_make_int("axis", 1)}, 1));
+    out_auto(g, ic_test_node(g, IC_OP_GATHER, (uint32_t[]){x, i2}, 2, (ic_attr[]){ic_attr_make_int("axis", -3)}, 1));
+    out_auto(g, ic_test_node(g, IC_OP_GATHER, (uint32_t[]){xh, i2}, 2, (ic_attr[]){ic_attr_make_int("axis", 1)}, 1));
     /* views: as outputs (copied) and as intermediates (aliased) feeding other ops */
     int64_t rs[] = {0, -1, 10}, ax0[] = {0}, ax2b[] = {1, 3};
     out_auto(g, OP1(g, IC_OP_RESHAPE, x, ic_attr_make_ints("shape", rs, 3)));
@@ -538,10 +507,10 @@ static ic_graph *graph_movement(void) {
 
 /* conv2d: strides, asymmetric pads, dilation, groups, depthwise, no bias, 1x1, run-time weights. */
 static ic_graph *graph_conv(void) {
-    ic_graph *g = new_graph("conv");
+    ic_graph *g = ic_test_graph_new("conv");
     ic_test_rng r;
     ic_test_rng_seed(&r, 11);
-    uint32_t x = input(g, "x", IC_DT_F32, S4(2, 4, 9, 11));
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(2, 4, 9, 11));
     uint32_t w1 = constant_f32(g, "w1", S4(6, 4, 3, 3), &r, -1, 1);
     uint32_t b1 = constant_f32(g, "b1", S1(6), &r, -1, 1);
     int64_t st[] = {2, 1}, pads[] = {1, 0, 2, 1}, dil[] = {2, 1};
@@ -559,8 +528,8 @@ static ic_graph *graph_conv(void) {
     uint32_t w11 = constant_f32(g, "w11", S4(5, 4, 1, 1), &r, -1, 1);
     out_auto(g, OPN(g, IC_OP_CONV2D, ((uint32_t[]){x, w11}), ((ic_attr[]){ic_attr_make_int("group", 1)})));
     /* weights and bias computed at run time (no prepacking) */
-    uint32_t wr = input(g, "wr", IC_DT_F32, S4(3, 4, 2, 2));
-    uint32_t br = input(g, "br", IC_DT_F32, S1(3));
+    uint32_t wr = ic_test_input(g, "wr", IC_DT_F32, S4(3, 4, 2, 2));
+    uint32_t br = ic_test_input(g, "br", IC_DT_F32, S1(3));
     out_auto(g, OPN(g, IC_OP_CONV2D, ((uint32_t[]){x, wr, br}), ((ic_attr[]){ic_attr_make_int("group", 1)})));
     /* a conv feeding a conv through the arena */
     uint32_t h = OPN(g, IC_OP_CONV2D, ((uint32_t[]){x, wg}), ((ic_attr[]){ic_attr_make_int("group", 2)}));
@@ -571,30 +540,30 @@ static ic_graph *graph_conv(void) {
 
 /* matmul (1-D, 2-D, batched with broadcasting, constant and run-time B) and gemm (transposes, alpha, beta, C). */
 static ic_graph *graph_matmul(void) {
-    ic_graph *g = new_graph("matmul");
+    ic_graph *g = ic_test_graph_new("matmul");
     ic_test_rng r;
     ic_test_rng_seed(&r, 13);
-    uint32_t v = input(g, "v", IC_DT_F32, S1(6));
-    uint32_t a = input(g, "a", IC_DT_F32, S2(5, 6));
+    uint32_t v = ic_test_input(g, "v", IC_DT_F32, S1(6));
+    uint32_t a = ic_test_input(g, "a", IC_DT_F32, S2(5, 6));
     uint32_t bc = constant_f32(g, "bc", S2(6, 7), &r, -1, 1);
-    uint32_t bv = input(g, "bv", IC_DT_F32, S1(7));
+    uint32_t bv = ic_test_input(g, "bv", IC_DT_F32, S1(7));
     out_auto(g, OP2(g, IC_OP_MATMUL, v, v));
     out_auto(g, OP2(g, IC_OP_MATMUL, v, bc));
     out_auto(g, OP2(g, IC_OP_MATMUL, a, v));
     out_auto(g, OP2(g, IC_OP_MATMUL, a, bc));
     out_auto(g, OP2(g, IC_OP_MATMUL, bc, bv));
-    uint32_t ba = input(g, "ba", IC_DT_F32, S4(2, 1, 4, 6));
-    uint32_t bb = input(g, "bb", IC_DT_F32, S3(3, 6, 5));
+    uint32_t ba = ic_test_input(g, "ba", IC_DT_F32, S4(2, 1, 4, 6));
+    uint32_t bb = ic_test_input(g, "bb", IC_DT_F32, S3(3, 6, 5));
     out_auto(g, OP2(g, IC_OP_MATMUL, ba, bb));
     uint32_t bk = constant_f32(g, "bk", S3(3, 6, 5), &r, -1, 1);
     out_auto(g, OP2(g, IC_OP_MATMUL, ba, bk));
     out_auto(g, OP2(g, IC_OP_MATMUL, ba, bc));
     out_auto(g, OP2(g, IC_OP_MATMUL, v, bb));
-    uint32_t at = input(g, "at", IC_DT_F32, S2(6, 5));
+    uint32_t at = ic_test_input(g, "at", IC_DT_F32, S2(6, 5));
     uint32_t bt = constant_f32(g, "bt", S2(7, 6), &r, -1, 1);
-    uint32_t cn = input(g, "cn", IC_DT_F32, S1(7));
-    uint32_t cm = input(g, "cm", IC_DT_F32, S2(5, 1));
-    uint32_t cs = input(g, "cs", IC_DT_F32, S0());
+    uint32_t cn = ic_test_input(g, "cn", IC_DT_F32, S1(7));
+    uint32_t cm = ic_test_input(g, "cm", IC_DT_F32, S2(5, 1));
+    uint32_t cs = ic_test_input(g, "cs", IC_DT_F32, S0());
     out_auto(g, OP2(g, IC_OP_GEMM, a, bc));
     out_auto(g, OPN(g, IC_OP_GEMM, ((uint32_t[]){at, bt, cn}),
                     ((ic_attr[]){ic_attr_make_int("trans_a", 1), ic_attr_make_int("trans_b", 1),
@@ -603,20 +572,20 @@ static ic_graph *graph_matmul(void) {
     out_auto(g, OPN(g, IC_OP_GEMM, ((uint32_t[]){at, bc, cs}),
                     ((ic_attr[]){ic_attr_make_int("trans_a", 1), ic_attr_make_float("beta", -1.5)})));
     out_auto(g, OPN(g, IC_OP_GEMM, ((uint32_t[]){a, bc, cn}), ((ic_attr[]){ic_attr_make_float("beta", 0.0)})));
-    uint32_t bt2 = input(g, "bt2", IC_DT_F32, S2(7, 6));
+    uint32_t bt2 = ic_test_input(g, "bt2", IC_DT_F32, S2(7, 6));
     out_auto(g, OPN(g, IC_OP_GEMM, ((uint32_t[]){a, bt2, cn}), ((ic_attr[]){ic_attr_make_int("trans_b", 1)})));
     /* K = 0 */
-    uint32_t z1 = input(g, "z1", IC_DT_F32, S2(3, 0)), z2 = input(g, "z2", IC_DT_F32, S2(0, 4));
+    uint32_t z1 = ic_test_input(g, "z1", IC_DT_F32, S2(3, 0)), z2 = ic_test_input(g, "z2", IC_DT_F32, S2(0, 4));
     out_auto(g, OP2(g, IC_OP_MATMUL, z1, z2));
-    uint32_t c34 = input(g, "c34", IC_DT_F32, S2(3, 4));
+    uint32_t c34 = ic_test_input(g, "c34", IC_DT_F32, S2(3, 4));
     out_auto(g, OPN(g, IC_OP_GEMM, ((uint32_t[]){z1, z2, c34}), ((ic_attr[]){ic_attr_make_float("beta", 3.0)})));
     return g;
 }
 
 /* max/avg pooling: strides, pads, dilations, ceil_mode (with a dropped last window), count_include_pad. */
 static ic_graph *graph_pool(void) {
-    ic_graph *g = new_graph("pool");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(2, 3, 10, 9));
+    ic_graph *g = ic_test_graph_new("pool");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(2, 3, 10, 9));
     int64_t k3[] = {3, 3}, k22[] = {2, 2}, k23[] = {2, 3}, s2[] = {2, 2}, s3[] = {3, 2}, p1[] = {1, 1, 1, 1},
             pa[] = {1, 0, 0, 1}, d2[] = {2, 1};
     ic_op ops[] = {IC_OP_MAX_POOL2D, IC_OP_AVG_POOL2D};
@@ -638,7 +607,7 @@ static ic_graph *graph_pool(void) {
         out_auto(g, OP1(g, IC_OP_AVG_POOL2D, x, ic_attr_make_ints("kernel", k22, 2), ic_attr_make_ints("strides", s3, 2),
                         ic_attr_make_ints("pads", pa, 4), ic_attr_make_int("count_include_pad", cip)));
     }
-    uint32_t big = input(g, "big", IC_DT_F32, S4(2, 16, 32, 32));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S4(2, 16, 32, 32));
     out_auto(g, OP1(g, IC_OP_MAX_POOL2D, big, ic_attr_make_ints("kernel", k3, 2), ic_attr_make_ints("strides", s2, 2),
                     ic_attr_make_ints("pads", p1, 4)));
     return g;
@@ -646,21 +615,21 @@ static ic_graph *graph_pool(void) {
 
 /* A small model for the ABI checks: two inputs, an arena intermediate, gather. */
 static ic_graph *graph_api(void) {
-    ic_graph *g = new_graph("api");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(1, 3, 4, 5));
-    uint32_t idx = input(g, "idx", IC_DT_I64, S1(3));
+    ic_graph *g = ic_test_graph_new("api");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(1, 3, 4, 5));
+    uint32_t idx = ic_test_input(g, "idx", IC_DT_I64, S1(3));
     uint32_t r = OP1N(g, IC_OP_RELU, x);
     output(g, OP2(g, IC_OP_ADD, r, x), "y");
-    output(g, node(g, IC_OP_GATHER, (uint32_t[]){r, idx}, 2, (ic_attr[]){ic_attr_make_int("axis", 1)}, 1), "g");
+    output(g, ic_test_node(g, IC_OP_GATHER, (uint32_t[]){r, idx}, 2, (ic_attr[]){ic_attr_make_int("axis", 1)}, 1), "g");
     return g;
 }
 
 /* Enough work for parallel loops and oneDNN threads: the two-thread test's model. */
 static ic_graph *graph_threads(void) {
-    ic_graph *g = new_graph("threads");
+    ic_graph *g = ic_test_graph_new("threads");
     ic_test_rng r;
     ic_test_rng_seed(&r, 17);
-    uint32_t x = input(g, "x", IC_DT_F32, S4(4, 8, 32, 32));
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(4, 8, 32, 32));
     uint32_t w = constant_f32(g, "w", S4(8, 8, 3, 3), &r, -0.3, 0.3);
     int64_t p1[] = {1, 1, 1, 1};
     uint32_t c = OPN(g, IC_OP_CONV2D, ((uint32_t[]){x, w}), ((ic_attr[]){ic_attr_make_ints("pads", p1, 4)}));
@@ -1094,8 +1063,8 @@ static void test_codegen_errors(void **state) {
 /* The memory plan reuses dead buffers and views alias instead of copying. */
 static void test_memplan_structure(void **state) {
     (void)state;
-    ic_graph *g = new_graph("chain");
-    uint32_t v = input(g, "x", IC_DT_F32, S1(1000));
+    ic_graph *g = ic_test_graph_new("chain");
+    uint32_t v = ic_test_input(g, "x", IC_DT_F32, S1(1000));
     for (int i = 0; i < 6; i++) v = OP1N(g, IC_OP_RELU, v);
     int64_t sh[] = {10, 100};
     uint32_t r = OP1(g, IC_OP_RESHAPE, v, ic_attr_make_ints("shape", sh, 2));

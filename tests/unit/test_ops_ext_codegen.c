@@ -38,42 +38,10 @@
 
 /* ---- graph building -------------------------------------------------------------- */
 
-static ic_shape shp(int rank, ...) {
-    ic_shape s = {.rank = rank};
-    va_list ap;
-    va_start(ap, rank);
-    for (int i = 0; i < rank; i++) s.dims[i] = va_arg(ap, int64_t);
-    va_end(ap);
-    return s;
-}
-#define S0() shp(0)
-#define S1(a) shp(1, (int64_t)(a))
-#define S2(a, b) shp(2, (int64_t)(a), (int64_t)(b))
-#define S3(a, b, c) shp(3, (int64_t)(a), (int64_t)(b), (int64_t)(c))
-#define S4(a, b, c, d) shp(4, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d))
-#define S5(a, b, c, d, e) shp(5, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d), (int64_t)(e))
 
-static ic_graph *new_graph(const char *name) {
-    ic_graph *g;
-    assert_int_equal(ic_graph_create(NULL, name, &g), IC_OK);
-    return g;
-}
-
-static uint32_t input(ic_graph *g, const char *name, ic_dtype t, ic_shape s) {
-    uint32_t v = ic_graph_add_input(g, name, t, &s);
-    assert_int_not_equal(v, IC_NONE);
-    return v;
-}
-
-static uint32_t node(ic_graph *g, ic_op op, const uint32_t *in, uint32_t n_in, const ic_attr *attrs, uint32_t n_attrs) {
-    ic_diag d = {0};
-    uint32_t v = ic_graph_build(g, op, in, n_in, attrs, n_attrs, &d);
-    if (v == IC_NONE) fail_msg("building %s: %s", ic_op_get(op)->name, d.msg);
-    return v;
-}
 #define ATTRS(...) (ic_attr[]){__VA_ARGS__}, (uint32_t)(sizeof((ic_attr[]){__VA_ARGS__}) / sizeof(ic_attr))
 #define OP(g, op, ins, ...) \
-    node(g, op, (uint32_t[])ins, (uint32_t)(sizeof((uint32_t[])ins) / sizeof(uint32_t)), __VA_ARGS__)
+    ic_test_node(g, op, (uint32_t[])ins, (uint32_t)(sizeof((uint32_t[])ins) / sizeof(uint32_t)), __VA_ARGS__)
 #define IN(...) {__VA_ARGS__}
 #define NOATTRS NULL, 0
 #define AI(name, v) ic_attr_make_int(name, v)
@@ -257,10 +225,10 @@ static const float k_special[16] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, NAN, 
                                     1e30f, -1e30f, 1e-30f, 88.0f, -100.0f};
 
 static ic_graph *graph_pointwise(const char *name) {
-    ic_graph *g = new_graph(name);
-    uint32_t x = input(g, "x", IC_DT_F32, S2(3, 37));
+    ic_graph *g = ic_test_graph_new(name);
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 37));
     uint32_t sp = constant_f32(g, "special", S1(16), k_special);
-    uint32_t xs = OP(g, IC_OP_ADD, IN(sp, input(g, "zs", IC_DT_F32, S1(16))), NOATTRS); /* zs is all 0 */
+    uint32_t xs = OP(g, IC_OP_ADD, IN(sp, ic_test_input(g, "zs", IC_DT_F32, S1(16))), NOATTRS); /* zs is all 0 */
     ic_op plain[] = {IC_OP_ELU, IC_OP_SELU, IC_OP_CELU, IC_OP_SOFTPLUS, IC_OP_SOFTSIGN, IC_OP_ROUND, IC_OP_SIGN,
                      IC_OP_ISNAN, IC_OP_ISINF};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
@@ -270,14 +238,14 @@ static ic_graph *graph_pointwise(const char *name) {
     out(g, OP(g, IC_OP_ELU, IN(x), ATTRS(AF("alpha", 0.3))));
     out(g, OP(g, IC_OP_SELU, IN(x), ATTRS(AF("alpha", 1.5), AF("gamma", 0.75))));
     out(g, OP(g, IC_OP_CELU, IN(x), ATTRS(AF("alpha", 0.4))));
-    uint32_t x2 = OP(g, IC_OP_MUL, IN(x, input(g, "two", IC_DT_F32, S0())), NOATTRS); /* halves land on ties */
+    uint32_t x2 = OP(g, IC_OP_MUL, IN(x, ic_test_input(g, "two", IC_DT_F32, S0())), NOATTRS); /* halves land on ties */
     out(g, OP(g, IC_OP_ROUND, IN(OP(g, IC_OP_FLOOR, IN(x2), NOATTRS)), NOATTRS));
-    uint32_t xi = input(g, "xi", IC_DT_I32, S2(4, 19)), xl = input(g, "xl", IC_DT_I64, S1(23));
+    uint32_t xi = ic_test_input(g, "xi", IC_DT_I32, S2(4, 19)), xl = ic_test_input(g, "xl", IC_DT_I64, S1(23));
     out(g, OP(g, IC_OP_SIGN, IN(xi), NOATTRS));
     out(g, OP(g, IC_OP_SIGN, IN(xl), NOATTRS));
     /* mod: both flavours, every dtype, broadcasting, zero divisors (integers in [-6, 6)) */
-    uint32_t ib = input(g, "ib", IC_DT_I32, S1(19)), lb = input(g, "lb", IC_DT_I64, S2(2, 1));
-    uint32_t la = input(g, "la", IC_DT_I64, S2(2, 23)), fb = input(g, "fb", IC_DT_F32, S2(3, 1));
+    uint32_t ib = ic_test_input(g, "ib", IC_DT_I32, S1(19)), lb = ic_test_input(g, "lb", IC_DT_I64, S2(2, 1));
+    uint32_t la = ic_test_input(g, "la", IC_DT_I64, S2(2, 23)), fb = ic_test_input(g, "fb", IC_DT_F32, S2(3, 1));
     for (int fm = 0; fm < 2; fm++) {
         out(g, OP(g, IC_OP_MOD, IN(xi, ib), ATTRS(AI("fmod", fm))));
         out(g, OP(g, IC_OP_MOD, IN(la, lb), ATTRS(AI("fmod", fm))));
@@ -285,7 +253,7 @@ static ic_graph *graph_pointwise(const char *name) {
         out(g, OP(g, IC_OP_MOD, IN(xs, sp), ATTRS(AI("fmod", fm))));
     }
     /* long: chunked, parallel */
-    uint32_t big = input(g, "big", IC_DT_F32, S1(40007));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S1(40007));
     out(g, OP(g, IC_OP_SOFTPLUS, IN(big), NOATTRS));
     out(g, OP(g, IC_OP_ELU, IN(big), NOATTRS));
     return g;
@@ -294,11 +262,11 @@ static ic_graph *graph_pointwise(const char *name) {
 static const range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {NULL, 0, 0}};
 
 static ic_graph *graph_reduce(void) {
-    ic_graph *g = new_graph("ext_reduce");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(3, 4, 5, 6));
-    uint32_t px = input(g, "px", IC_DT_F32, S3(4, 5, 6)); /* near 1: products stay finite */
-    uint32_t xi = input(g, "xi", IC_DT_I32, S3(4, 5, 6)), xl = input(g, "xl", IC_DT_I64, S2(7, 3));
-    uint32_t e = input(g, "e", IC_DT_F32, S3(2, 0, 3));
+    ic_graph *g = ic_test_graph_new("ext_reduce");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(3, 4, 5, 6));
+    uint32_t px = ic_test_input(g, "px", IC_DT_F32, S3(4, 5, 6)); /* near 1: products stay finite */
+    uint32_t xi = ic_test_input(g, "xi", IC_DT_I32, S3(4, 5, 6)), xl = ic_test_input(g, "xl", IC_DT_I64, S2(7, 3));
+    uint32_t e = ic_test_input(g, "e", IC_DT_F32, S3(2, 0, 3));
     ic_op fops[] = {IC_OP_REDUCE_L2, IC_OP_REDUCE_SUM_SQUARE, IC_OP_REDUCE_LOG_SUM_EXP};
     for (size_t i = 0; i < 3; i++) {
         out(g, OP(g, fops[i], IN(x), ATTRS(AIS("axes", 1))));
@@ -317,18 +285,18 @@ static ic_graph *graph_reduce(void) {
     out(g, OP(g, IC_OP_REDUCE_SUM_SQUARE, IN(xl), ATTRS(AIS("axes", 0), AI("keepdims", 0))));
     /* log_sum_exp on NaN, infinities and huge values */
     uint32_t sp = constant_f32(g, "special", S2(4, 4), k_special);
-    uint32_t mix = OP(g, IC_OP_ADD, IN(sp, input(g, "xs", IC_DT_F32, S2(4, 4))), NOATTRS);
+    uint32_t mix = OP(g, IC_OP_ADD, IN(sp, ic_test_input(g, "xs", IC_DT_F32, S2(4, 4))), NOATTRS);
     out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(mix), ATTRS(AIS("axes", 1))));
     out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(mix), ATTRS(AIS("axes", 0))));
     out(g, OP(g, IC_OP_REDUCE_L2, IN(mix), ATTRS(AIS("axes", 1))));
     /* large: one output (parallel reduction) and many (parallel over outputs) */
-    uint32_t big = input(g, "big", IC_DT_F32, S2(70, 1000));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S2(70, 1000));
     out(g, OP(g, IC_OP_REDUCE_SUM_SQUARE, IN(big), NOATTRS));
     out(g, OP(g, IC_OP_REDUCE_L2, IN(big), ATTRS(AIS("axes", 1))));
     out(g, OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(big), ATTRS(AIS("axes", 0))));
 
     /* argmax / argmin: ties (integer-valued floats), NaN, select_last_index, every axis, ints */
-    uint32_t tie = OP(g, IC_OP_CAST, IN(input(g, "ti", IC_DT_I32, S3(5, 7, 9))), ATTRS(AS("to", "f32")));
+    uint32_t tie = OP(g, IC_OP_CAST, IN(ic_test_input(g, "ti", IC_DT_I32, S3(5, 7, 9))), ATTRS(AS("to", "f32")));
     ic_op aops[] = {IC_OP_ARGMAX, IC_OP_ARGMIN};
     for (int i = 0; i < 2; i++)
         for (int last = 0; last < 2; last++) {
@@ -344,8 +312,8 @@ static ic_graph *graph_reduce(void) {
     out(g, OP(g, IC_OP_ARGMIN, IN(big), ATTRS(AI("axis", 0))));
 
     /* cumsum: every flag combination, inner 1 and inner > 1 (blocked), ints, long rows */
-    uint32_t c3 = input(g, "c3", IC_DT_F32, S3(3, 17, 5));
-    uint32_t wide = input(g, "wide", IC_DT_F32, S3(2, 9, 600)); /* inner 600: three blocks */
+    uint32_t c3 = ic_test_input(g, "c3", IC_DT_F32, S3(3, 17, 5));
+    uint32_t wide = ic_test_input(g, "wide", IC_DT_F32, S3(2, 9, 600)); /* inner 600: three blocks */
     for (int ex = 0; ex < 2; ex++)
         for (int rev = 0; rev < 2; rev++) {
             out(g, OP(g, IC_OP_CUMSUM, IN(c3), ATTRS(AI("axis", 1), AI("exclusive", ex), AI("reverse", rev))));
@@ -362,43 +330,43 @@ static ic_graph *graph_reduce(void) {
 static const range r_reduce[] = {{"px", 0.8, 1.25}, {"xs", -1, 1}, {"ti", 0, 4}, {"xi", -9, 9}, {NULL, 0, 0}};
 
 static ic_graph *graph_index(void) {
-    ic_graph *g = new_graph("ext_index");
-    uint32_t x = input(g, "x", IC_DT_F32, S3(4, 5, 6));
-    uint32_t xh = input(g, "xh", IC_DT_F16, S2(6, 7));
-    uint32_t xb = input(g, "xb", IC_DT_BOOL, S2(6, 7));
-    uint32_t xl = input(g, "xl", IC_DT_I64, S2(6, 7));
+    ic_graph *g = ic_test_graph_new("ext_index");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S3(4, 5, 6));
+    uint32_t xh = ic_test_input(g, "xh", IC_DT_F16, S2(6, 7));
+    uint32_t xb = ic_test_input(g, "xb", IC_DT_BOOL, S2(6, 7));
+    uint32_t xl = ic_test_input(g, "xl", IC_DT_I64, S2(6, 7));
     /* gather_elements along every axis; indices smaller than data, negative, i32 and i64 */
-    uint32_t i4 = input(g, "i4", IC_DT_I64, S3(3, 5, 6)); /* [-4, 4) */
-    uint32_t i5 = input(g, "i5", IC_DT_I32, S3(4, 3, 2)); /* [-5, 5) */
-    uint32_t i6 = input(g, "i6", IC_DT_I64, S3(2, 5, 9)); /* [-6, 6) */
+    uint32_t i4 = ic_test_input(g, "i4", IC_DT_I64, S3(3, 5, 6)); /* [-4, 4) */
+    uint32_t i5 = ic_test_input(g, "i5", IC_DT_I32, S3(4, 3, 2)); /* [-5, 5) */
+    uint32_t i6 = ic_test_input(g, "i6", IC_DT_I64, S3(2, 5, 9)); /* [-6, 6) */
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i4), NOATTRS));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i5), ATTRS(AI("axis", 1))));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, i6), ATTRS(AI("axis", -1))));
-    uint32_t j6 = input(g, "j6", IC_DT_I32, S2(5, 7));
+    uint32_t j6 = ic_test_input(g, "j6", IC_DT_I32, S2(5, 7));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(xh, j6), ATTRS(AI("axis", 0))));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(xb, j6), ATTRS(AI("axis", 0))));
     /* gather_nd: k = 1, 2, 3 (scalars), batch_dims 1 and 2, negatives */
-    uint32_t t1 = input(g, "k4", IC_DT_I64, S2(3, 1)); /* [-4, 4) */
-    uint32_t t2 = input(g, "t2", IC_DT_I64, S3(2, 3, 2)); /* [-4, 4): fits dims 4 and 5 */
-    uint32_t t3 = input(g, "t3", IC_DT_I32, S2(7, 3));    /* [-4, 4) */
+    uint32_t t1 = ic_test_input(g, "k4", IC_DT_I64, S2(3, 1)); /* [-4, 4) */
+    uint32_t t2 = ic_test_input(g, "t2", IC_DT_I64, S3(2, 3, 2)); /* [-4, 4): fits dims 4 and 5 */
+    uint32_t t3 = ic_test_input(g, "t3", IC_DT_I32, S2(7, 3));    /* [-4, 4) */
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, t1), NOATTRS));
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, t2), NOATTRS));
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, t3), NOATTRS));
-    uint32_t b1 = input(g, "b1", IC_DT_I64, S3(4, 3, 1)); /* [-5, 5) */
+    uint32_t b1 = ic_test_input(g, "b1", IC_DT_I64, S3(4, 3, 1)); /* [-5, 5) */
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, b1), ATTRS(AI("batch_dims", 1))));
-    uint32_t b2 = input(g, "b2", IC_DT_I64, S3(4, 5, 1)); /* [-6, 6) */
+    uint32_t b2 = ic_test_input(g, "b2", IC_DT_I64, S3(4, 5, 1)); /* [-6, 6) */
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, b2), ATTRS(AI("batch_dims", 2))));
-    uint32_t tl = input(g, "tl", IC_DT_I64, S2(9, 2));
+    uint32_t tl = ic_test_input(g, "tl", IC_DT_I64, S2(9, 2));
     out(g, OP(g, IC_OP_GATHER_ND, IN(xl, tl), NOATTRS));
     out(g, OP(g, IC_OP_GATHER_ND, IN(xh, tl), NOATTRS));
 
     /* scatter_elements: small index ranges make duplicates; every reduction, dtype and axis */
     const char *reds[] = {"none", "add", "mul", "max", "min"};
-    uint32_t u4 = input(g, "u4", IC_DT_F32, S3(3, 5, 6));
-    uint32_t d4 = input(g, "d4", IC_DT_I64, S3(3, 5, 6)); /* [-2, 2): many duplicates along axis 0 */
-    uint32_t q6 = input(g, "q6", IC_DT_I32, S3(4, 5, 6)); /* [-3, 3): duplicates along the last axis */
-    uint32_t uq = input(g, "uq", IC_DT_F32, S3(4, 5, 6));
-    uint32_t li = input(g, "li", IC_DT_I64, S2(6, 7)), lu = input(g, "lu", IC_DT_I64, S2(6, 7));
+    uint32_t u4 = ic_test_input(g, "u4", IC_DT_F32, S3(3, 5, 6));
+    uint32_t d4 = ic_test_input(g, "d4", IC_DT_I64, S3(3, 5, 6)); /* [-2, 2): many duplicates along axis 0 */
+    uint32_t q6 = ic_test_input(g, "q6", IC_DT_I32, S3(4, 5, 6)); /* [-3, 3): duplicates along the last axis */
+    uint32_t uq = ic_test_input(g, "uq", IC_DT_F32, S3(4, 5, 6));
+    uint32_t li = ic_test_input(g, "li", IC_DT_I64, S2(6, 7)), lu = ic_test_input(g, "lu", IC_DT_I64, S2(6, 7));
     for (int r = 0; r < 5; r++) {
         out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, d4, u4), ATTRS(AS("reduction", reds[r]))));
         out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, q6, uq), ATTRS(AI("axis", -1), AS("reduction", reds[r]))));
@@ -407,23 +375,23 @@ static ic_graph *graph_index(void) {
     out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(xh, li, xh), ATTRS(AI("axis", 1))));
     out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(xb, li, xb), ATTRS(AI("axis", 0))));
     /* scatter_nd: slices, scalars (full tuples), duplicates, every reduction */
-    uint32_t s1 = input(g, "s1", IC_DT_I64, S2(6, 1)); /* [-2, 2): duplicates */
-    uint32_t v1 = input(g, "v1", IC_DT_F32, S3(6, 5, 6));
+    uint32_t s1 = ic_test_input(g, "s1", IC_DT_I64, S2(6, 1)); /* [-2, 2): duplicates */
+    uint32_t v1 = ic_test_input(g, "v1", IC_DT_F32, S3(6, 5, 6));
     uint32_t s3 = t3; /* full tuples: scalar updates */
-    uint32_t v3 = input(g, "v3", IC_DT_F32, S1(7));
-    uint32_t sl = input(g, "sl", IC_DT_I64, S2(8, 1)), vl = input(g, "vl", IC_DT_I64, S2(8, 7));
+    uint32_t v3 = ic_test_input(g, "v3", IC_DT_F32, S1(7));
+    uint32_t sl = ic_test_input(g, "sl", IC_DT_I64, S2(8, 1)), vl = ic_test_input(g, "vl", IC_DT_I64, S2(8, 7));
     for (int r = 0; r < 5; r++) {
         out(g, OP(g, IC_OP_SCATTER_ND, IN(x, s1, v1), ATTRS(AS("reduction", reds[r]))));
         out(g, OP(g, IC_OP_SCATTER_ND, IN(x, s3, v3), ATTRS(AS("reduction", reds[r]))));
         out(g, OP(g, IC_OP_SCATTER_ND, IN(xl, sl, vl), ATTRS(AS("reduction", reds[r]))));
     }
     /* large: parallel over lines / slice blocks */
-    uint32_t big = input(g, "big", IC_DT_F32, S2(64, 4000));
-    uint32_t bi = input(g, "bi", IC_DT_I64, S2(64, 4000)); /* [-6, 6) along axis 1 */
-    uint32_t bu = input(g, "bu", IC_DT_F32, S2(64, 4000));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S2(64, 4000));
+    uint32_t bi = ic_test_input(g, "bi", IC_DT_I64, S2(64, 4000)); /* [-6, 6) along axis 1 */
+    uint32_t bu = ic_test_input(g, "bu", IC_DT_F32, S2(64, 4000));
     out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(big, bi, bu), ATTRS(AI("axis", 1), AS("reduction", "add"))));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(big, bi), ATTRS(AI("axis", 1))));
-    uint32_t bs = input(g, "bs", IC_DT_I64, S2(5, 1)), bv = input(g, "bv", IC_DT_F32, S2(5, 4000));
+    uint32_t bs = ic_test_input(g, "bs", IC_DT_I64, S2(5, 1)), bv = ic_test_input(g, "bv", IC_DT_F32, S2(5, 4000));
     out(g, OP(g, IC_OP_SCATTER_ND, IN(big, bs, bv), ATTRS(AS("reduction", "mul"))));
     out(g, OP(g, IC_OP_GATHER_ND, IN(big, bs), NOATTRS));
     return g;
@@ -434,12 +402,12 @@ static const range r_index[] = {{"i4", -4, 4}, {"k4", -4, 4}, {"i5", -5, 5}, {"t
                                 {"sl", -3, 3}, {"bs", -3, 3}, {NULL, 0, 0}};
 
 static ic_graph *graph_layout(void) {
-    ic_graph *g = new_graph("ext_layout");
-    uint32_t x = input(g, "x", IC_DT_F32, S3(3, 4, 5));
-    uint32_t xu = input(g, "xu", IC_DT_U8, S2(5, 7));
-    uint32_t xh = input(g, "xh", IC_DT_F16, S2(5, 7));
-    uint32_t xl = input(g, "xl", IC_DT_I64, S1(6));
-    uint32_t x1 = input(g, "x1", IC_DT_F32, S2(3, 1));
+    ic_graph *g = ic_test_graph_new("ext_layout");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S3(3, 4, 5));
+    uint32_t xu = ic_test_input(g, "xu", IC_DT_U8, S2(5, 7));
+    uint32_t xh = ic_test_input(g, "xh", IC_DT_F16, S2(5, 7));
+    uint32_t xl = ic_test_input(g, "xl", IC_DT_I64, S1(6));
+    uint32_t x1 = ic_test_input(g, "x1", IC_DT_F32, S2(3, 1));
     /* tile */
     out(g, OP(g, IC_OP_TILE, IN(x), ATTRS(AIS("repeats", 2, 1, 3))));
     out(g, OP(g, IC_OP_TILE, IN(xu), ATTRS(AIS("repeats", 1, 4))));
@@ -458,7 +426,7 @@ static ic_graph *graph_layout(void) {
     }
     out(g, OP(g, IC_OP_PAD, IN(x), ATTRS(AIS("pads", 0, 0, -5, 0, 0, 0))));
     /* trilu: k from below the matrix to past it, batches, dtypes */
-    uint32_t m = input(g, "m", IC_DT_F32, S3(2, 5, 7));
+    uint32_t m = ic_test_input(g, "m", IC_DT_F32, S3(2, 5, 7));
     for (int64_t k = -6; k <= 8; k += 2) {
         out(g, OP(g, IC_OP_TRILU, IN(m), ATTRS(AI("k", k))));
         out(g, OP(g, IC_OP_TRILU, IN(m), ATTRS(AI("upper", 0), AI("k", k))));
@@ -466,28 +434,28 @@ static ic_graph *graph_layout(void) {
     out(g, OP(g, IC_OP_TRILU, IN(xu), ATTRS(AI("k", -1))));
     out(g, OP(g, IC_OP_TRILU, IN(xh), ATTRS(AI("upper", 0), AI("k", INT64_MAX))));
     /* depth_to_space both modes, space_to_depth, round trips, dtypes */
-    uint32_t y = input(g, "y", IC_DT_F32, S4(2, 18, 3, 5));
+    uint32_t y = ic_test_input(g, "y", IC_DT_F32, S4(2, 18, 3, 5));
     out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3))));
     out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3), AS("mode", "CRD"))));
     out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 1))));
     out(g, OP(g, IC_OP_SPACE_TO_DEPTH, IN(OP(g, IC_OP_DEPTH_TO_SPACE, IN(y), ATTRS(AI("blocksize", 3)))),
               ATTRS(AI("blocksize", 3))));
-    uint32_t z = input(g, "z", IC_DT_I64, S4(1, 2, 6, 4));
+    uint32_t z = ic_test_input(g, "z", IC_DT_I64, S4(1, 2, 6, 4));
     out(g, OP(g, IC_OP_SPACE_TO_DEPTH, IN(z), ATTRS(AI("blocksize", 2))));
     out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(OP(g, IC_OP_SPACE_TO_DEPTH, IN(z), ATTRS(AI("blocksize", 2)))),
               ATTRS(AI("blocksize", 2), AS("mode", "CRD"))));
     /* large: parallel rows */
-    uint32_t big = input(g, "big", IC_DT_F32, S3(8, 64, 60));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S3(8, 64, 60));
     out(g, OP(g, IC_OP_PAD, IN(big), ATTRS(AIS("pads", 0, 2, 3, 0, 1, 2), AS("mode", "reflect"))));
     out(g, OP(g, IC_OP_TILE, IN(big), ATTRS(AIS("repeats", 1, 2, 2))));
     out(g, OP(g, IC_OP_TRILU, IN(big), ATTRS(AI("k", 3))));
-    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(input(g, "bd", IC_DT_F32, S4(2, 64, 16, 16))), ATTRS(AI("blocksize", 4))));
+    out(g, OP(g, IC_OP_DEPTH_TO_SPACE, IN(ic_test_input(g, "bd", IC_DT_F32, S4(2, 64, 16, 16))), ATTRS(AI("blocksize", 4))));
     return g;
 }
 
 static ic_graph *graph_resize(void) {
-    ic_graph *g = new_graph("ext_resize");
-    uint32_t x = input(g, "x", IC_DT_F32, S4(2, 3, 5, 7));
+    ic_graph *g = ic_test_graph_new("ext_resize");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S4(2, 3, 5, 7));
     const char *coords[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel", "tf_half_pixel_for_nn"};
     const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
     for (int c = 0; c < 5; c++) {
@@ -509,32 +477,32 @@ static ic_graph *graph_resize(void) {
         }
     }
     /* linear over every dim (5 blending dims: the corner loop), over one middle dim, and with identity dims */
-    uint32_t x5 = input(g, "x5", IC_DT_F32, S5(2, 3, 2, 3, 4));
+    uint32_t x5 = ic_test_input(g, "x5", IC_DT_F32, S5(2, 3, 2, 3, 4));
     out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 3, 5, 3, 4, 7))));
     out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 2, 5, 2, 3, 4))));
     out(g, OP(g, IC_OP_RESIZE, IN(x5), ATTRS(AS("mode", "linear"), AIS("sizes", 2, 3, 2, 3, 4))));
     out(g, OP(g, IC_OP_RESIZE, IN(x), ATTRS(AS("mode", "linear"), AS("coordinate_transformation_mode", "asymmetric"),
                                             AIS("sizes", 2, 3, 10, 14)))); /* integer ratio: weights 0 or 0.5 */
     /* nearest on other dtypes; 1-D */
-    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "xl", IC_DT_I64, S2(3, 4))), ATTRS(AIS("sizes", 5, 9))));
-    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "xu", IC_DT_U8, S1(6))), ATTRS(AIS("sizes", 13))));
-    out(g, OP(g, IC_OP_RESIZE, IN(input(g, "v", IC_DT_F32, S1(6))), ATTRS(AS("mode", "linear"), AIS("sizes", 17))));
+    out(g, OP(g, IC_OP_RESIZE, IN(ic_test_input(g, "xl", IC_DT_I64, S2(3, 4))), ATTRS(AIS("sizes", 5, 9))));
+    out(g, OP(g, IC_OP_RESIZE, IN(ic_test_input(g, "xu", IC_DT_U8, S1(6))), ATTRS(AIS("sizes", 13))));
+    out(g, OP(g, IC_OP_RESIZE, IN(ic_test_input(g, "v", IC_DT_F32, S1(6))), ATTRS(AS("mode", "linear"), AIS("sizes", 17))));
     /* large: parallel */
-    uint32_t big = input(g, "big", IC_DT_F32, S4(1, 8, 40, 40));
+    uint32_t big = ic_test_input(g, "big", IC_DT_F32, S4(1, 8, 40, 40));
     out(g, OP(g, IC_OP_RESIZE, IN(big), ATTRS(AS("mode", "linear"), AIS("sizes", 1, 8, 80, 80))));
     out(g, OP(g, IC_OP_RESIZE, IN(big), ATTRS(AIS("sizes", 1, 8, 100, 60))));
     return g;
 }
 
 static ic_graph *graph_norm(void) {
-    ic_graph *g = new_graph("ext_norm");
-    uint32_t sc = input(g, "sc", IC_DT_F32, S1(3)), bi = input(g, "bi", IC_DT_F32, S1(3));
-    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x3", IC_DT_F32, S3(2, 3, 17)), sc, bi), NOATTRS));
-    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x4", IC_DT_F32, S4(2, 3, 5, 7)), sc, bi), ATTRS(AF("epsilon", 0.01))));
-    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x5", IC_DT_F32, S5(1, 3, 2, 3, 4)), sc, bi), NOATTRS));
-    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "x2", IC_DT_F32, S2(4, 3)), sc, bi), NOATTRS));
-    uint32_t s8 = input(g, "s8", IC_DT_F32, S1(8)), b8 = input(g, "b8", IC_DT_F32, S1(8));
-    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(input(g, "big", IC_DT_F32, S4(2, 8, 40, 40)), s8, b8), NOATTRS));
+    ic_graph *g = ic_test_graph_new("ext_norm");
+    uint32_t sc = ic_test_input(g, "sc", IC_DT_F32, S1(3)), bi = ic_test_input(g, "bi", IC_DT_F32, S1(3));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(ic_test_input(g, "x3", IC_DT_F32, S3(2, 3, 17)), sc, bi), NOATTRS));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(ic_test_input(g, "x4", IC_DT_F32, S4(2, 3, 5, 7)), sc, bi), ATTRS(AF("epsilon", 0.01))));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(ic_test_input(g, "x5", IC_DT_F32, S5(1, 3, 2, 3, 4)), sc, bi), NOATTRS));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(ic_test_input(g, "x2", IC_DT_F32, S2(4, 3)), sc, bi), NOATTRS));
+    uint32_t s8 = ic_test_input(g, "s8", IC_DT_F32, S1(8)), b8 = ic_test_input(g, "b8", IC_DT_F32, S1(8));
+    out(g, OP(g, IC_OP_INSTANCE_NORM, IN(ic_test_input(g, "big", IC_DT_F32, S4(2, 8, 40, 40)), s8, b8), NOATTRS));
     return g;
 }
 
@@ -542,10 +510,10 @@ static ic_graph *graph_norm(void) {
  * existing ones, around the ops that stay kernels of their own. */
 static ic_graph *graph_fused(void) {
     ic_graph *g = graph_pointwise("ext_fused");
-    uint32_t x = input(g, "fx", IC_DT_F32, S3(4, 6, 33));
+    uint32_t x = ic_test_input(g, "fx", IC_DT_F32, S3(4, 6, 33));
     uint32_t h = OP(g, IC_OP_SOFTPLUS, IN(OP(g, IC_OP_ELU, IN(x), ATTRS(AF("alpha", 0.7)))), NOATTRS);
     h = OP(g, IC_OP_ADD, IN(h, OP(g, IC_OP_SELU, IN(x), NOATTRS)), NOATTRS);
-    uint32_t m = OP(g, IC_OP_MOD, IN(h, input(g, "fm", IC_DT_F32, S1(33))), ATTRS(AI("fmod", 1)));
+    uint32_t m = OP(g, IC_OP_MOD, IN(h, ic_test_input(g, "fm", IC_DT_F32, S1(33))), ATTRS(AI("fmod", 1)));
     out(g, OP(g, IC_OP_SOFTSIGN, IN(OP(g, IC_OP_ROUND, IN(OP(g, IC_OP_MUL, IN(m, x), NOATTRS)), NOATTRS)), NOATTRS));
     out(g, OP(g, IC_OP_REDUCE_SUM, IN(OP(g, IC_OP_CELU, IN(h), NOATTRS)), ATTRS(AIS("axes", -1))));
     out(g, OP(g, IC_OP_SOFTMAX, IN(OP(g, IC_OP_SIGN, IN(m), NOATTRS)), NOATTRS));
@@ -559,11 +527,11 @@ static ic_graph *graph_fused(void) {
 
 /* The run-time index errors: one graph with each index op reading the same indices. */
 static ic_graph *graph_errors(void) {
-    ic_graph *g = new_graph("ext_errors");
-    uint32_t x = input(g, "x", IC_DT_F32, S2(3, 4));
-    uint32_t idx = input(g, "idx", IC_DT_I64, S2(2, 1));
-    uint32_t upd = input(g, "upd", IC_DT_F32, S2(2, 1));
-    uint32_t u4 = input(g, "u4", IC_DT_F32, S2(2, 4));
+    ic_graph *g = ic_test_graph_new("ext_errors");
+    uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 4));
+    uint32_t idx = ic_test_input(g, "idx", IC_DT_I64, S2(2, 1));
+    uint32_t upd = ic_test_input(g, "upd", IC_DT_F32, S2(2, 1));
+    uint32_t u4 = ic_test_input(g, "u4", IC_DT_F32, S2(2, 4));
     out(g, OP(g, IC_OP_GATHER_ELEMENTS, IN(x, idx), NOATTRS));
     out(g, OP(g, IC_OP_GATHER_ND, IN(x, idx), NOATTRS));
     out(g, OP(g, IC_OP_SCATTER_ELEMENTS, IN(x, idx, upd), ATTRS(AS("reduction", "add"))));
@@ -705,11 +673,11 @@ static void test_index_error_messages(void **state) {
                           "scatter_nd %y: index 5 out of range for axis 0 of size 3"};
     build bs[3];
     for (int k = 0; k < 3; k++) {
-        ic_graph *g = new_graph(ic_op_get(ops[k])->name);
-        uint32_t x = input(g, "x", IC_DT_F32, S2(3, 4)), idx = input(g, "idx", IC_DT_I64, S2(2, 1));
+        ic_graph *g = ic_test_graph_new(ic_op_get(ops[k])->name);
+        uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 4)), idx = ic_test_input(g, "idx", IC_DT_I64, S2(2, 1));
         uint32_t v = ops[k] == IC_OP_GATHER_ND ? OP(g, ops[k], IN(x, idx), NOATTRS)
-                     : ops[k] == IC_OP_SCATTER_ND ? OP(g, ops[k], IN(x, idx, input(g, "u", IC_DT_F32, S2(2, 4))), NOATTRS)
-                                                  : OP(g, ops[k], IN(x, idx, input(g, "u", IC_DT_F32, S2(2, 1))), NOATTRS);
+                     : ops[k] == IC_OP_SCATTER_ND ? OP(g, ops[k], IN(x, idx, ic_test_input(g, "u", IC_DT_F32, S2(2, 4))), NOATTRS)
+                                                  : OP(g, ops[k], IN(x, idx, ic_test_input(g, "u", IC_DT_F32, S2(2, 1))), NOATTRS);
         g->values[v].name = "y";
         assert_true(ic_graph_add_output(g, v));
         bs[k] = (build){.g = g};

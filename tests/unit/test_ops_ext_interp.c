@@ -119,19 +119,6 @@ typedef struct tin {
     const void *data; /* row-major elements */
 } tin;
 
-static ic_shape shp(int rank, ...) {
-    ic_shape s = {.rank = rank};
-    va_list ap;
-    va_start(ap, rank);
-    for (int i = 0; i < rank; i++) s.dims[i] = va_arg(ap, int64_t);
-    va_end(ap);
-    return s;
-}
-#define S0() shp(0)
-#define S1(a) shp(1, (int64_t)(a))
-#define S2(a, b) shp(2, (int64_t)(a), (int64_t)(b))
-#define S3(a, b, c) shp(3, (int64_t)(a), (int64_t)(b), (int64_t)(c))
-#define S4(a, b, c, d) shp(4, (int64_t)(a), (int64_t)(b), (int64_t)(c), (int64_t)(d))
 #define F32(s, ...) ((tin){IC_DT_F32, s, (const float[]){__VA_ARGS__}})
 #define I32(s, ...) ((tin){IC_DT_I32, s, (const int32_t[]){__VA_ARGS__}})
 #define I64(s, ...) ((tin){IC_DT_I64, s, (const int64_t[]){__VA_ARGS__}})

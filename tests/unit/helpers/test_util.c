@@ -62,3 +62,32 @@ ic_shape ic_test_shape(int rank, const int64_t *dims) {
     for (int i = 0; i < rank; i++) s.dims[i] = dims[i];
     return s;
 }
+
+ic_shape ic_test_shapev(int rank, ...) {
+    ic_shape s = {.rank = rank};
+    va_list ap;
+    va_start(ap, rank);
+    for (int i = 0; i < rank; i++) s.dims[i] = va_arg(ap, int64_t);
+    va_end(ap);
+    return s;
+}
+
+ic_graph *ic_test_graph_new(const char *name) {
+    ic_graph *g = NULL;
+    assert_int_equal(ic_graph_create(NULL, name, &g), IC_OK);
+    return g;
+}
+
+uint32_t ic_test_input(ic_graph *g, const char *name, ic_dtype t, ic_shape s) {
+    uint32_t v = ic_graph_add_input(g, name, t, &s);
+    assert_int_not_equal(v, IC_NONE);
+    return v;
+}
+
+uint32_t ic_test_node(ic_graph *g, ic_op op, const uint32_t *in, uint32_t n_in, const ic_attr *attrs,
+                      uint32_t n_attrs) {
+    ic_diag d = {0};
+    uint32_t v = ic_graph_build(g, op, in, n_in, attrs, n_attrs, &d);
+    if (v == IC_NONE) fail_msg("building %s: %s", ic_op_get(op)->name, d.msg);
+    return v;
+}
