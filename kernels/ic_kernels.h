@@ -107,7 +107,7 @@ typedef __m128 ic_vf;
 static inline void ic_exp_f32_v(float *y, const float *x) { ic_vst(y, ic_vexp(ic_vld(x))); } /* inlined, ic_vec.h */
 IC_DEF_VUNARY(log, log, u10)
 IC_DEF_VUNARY(tanh, tanh, u10)
-/* erf and gelu in explicit vectors (kernels/ic_vec.h): 3x faster than SLEEF's erf/erfc, same accuracy class */
+/* erf and gelu in explicit vectors (kernels/ic_vec.h): a rational erf, 6 ULP, without SLEEF's call and exp */
 static inline void ic_erf_f32_v(float *y, const float *x) { ic_vst(y, ic_verf(ic_vld(x))); }
 IC_DEF_VUNARY(erfc, erfc, u15)
 IC_DEF_VUNARY(expm1, expm1, u10)

@@ -48,20 +48,13 @@ static inline ic_vf ic_vmin_nan(ic_vf a, ic_vf b) {
 /* lanes from nl on replaced by fill */
 static inline ic_vf ic_vfill_n(ic_vf v, ic_vf fill, int nl) { return _mm512_mask_blend_ps(ic_vtail(nl), fill, v); }
 static inline ic_vf ic_vfma(ic_vf a, ic_vf b, ic_vf c) { return _mm512_fmadd_ps(a, b, c); }
-/* 2^q for integer lanes q in [-126, 127] */
-typedef __m512i ic_vi;
-static inline ic_vi ic_vround_i(ic_vf x) { return _mm512_cvtps_epi32(x); } /* to nearest even */
-static inline ic_vf ic_vi_to_f(ic_vi q) { return _mm512_cvtepi32_ps(q); }
-static inline ic_vi ic_vi_half(ic_vi q) { return _mm512_srai_epi32(q, 1); }
-static inline ic_vi ic_vi_sub(ic_vi a, ic_vi b) { return _mm512_sub_epi32(a, b); }
-static inline ic_vf ic_vpow2i(ic_vi q) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(q, _mm512_set1_epi32(0x7f)), 23));
-}
-/* x * x - hi exactly, where hi = x * x rounded */
-static inline ic_vf ic_vsqr_lo(ic_vf x, ic_vf hi) { return _mm512_fmsub_ps(x, x, hi); }
-/* a * b - hi exactly, where hi = a * b rounded */
-static inline ic_vf ic_vmul_lo(ic_vf a, ic_vf b, ic_vf hi) { return _mm512_fmsub_ps(a, b, hi); }
-/* a < b ? a : b without NaN care (minps: b when either is NaN) */
+/* x rounded to the nearest integer (ties to even) */
+static inline ic_vf ic_vround(ic_vf x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/* u 2^q for integer-valued q in [-151, 151], rounded once (vscalefps), so
+   results in the subnormal range are correctly rounded */
+static inline ic_vf ic_vldexp(ic_vf u, ic_vf q) { return _mm512_scalef_ps(u, q); }
+/* a > b ? a : b and a < b ? a : b as maxps/minps: b when either is NaN */
+static inline ic_vf ic_vmax_fast(ic_vf a, ic_vf b) { return _mm512_max_ps(a, b); }
 static inline ic_vf ic_vmin_fast(ic_vf a, ic_vf b) { return _mm512_min_ps(a, b); }
 
 static inline ic_vd ic_vd_from(ic_vf v) {
@@ -128,16 +121,16 @@ static inline ic_vf ic_vfill_n(ic_vf v, ic_vf fill, int nl) {
     return _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(ic_vtail(nl)));
 }
 static inline ic_vf ic_vfma(ic_vf a, ic_vf b, ic_vf c) { return _mm256_fmadd_ps(a, b, c); }
-typedef __m256i ic_vi;
-static inline ic_vi ic_vround_i(ic_vf x) { return _mm256_cvtps_epi32(x); }
-static inline ic_vf ic_vi_to_f(ic_vi q) { return _mm256_cvtepi32_ps(q); }
-static inline ic_vi ic_vi_half(ic_vi q) { return _mm256_srai_epi32(q, 1); }
-static inline ic_vi ic_vi_sub(ic_vi a, ic_vi b) { return _mm256_sub_epi32(a, b); }
-static inline ic_vf ic_vpow2i(ic_vi q) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(q, _mm256_set1_epi32(0x7f)), 23));
+static inline ic_vf ic_vround(ic_vf x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/* u 2^q in two steps of 2^(q/2): both factors are normal for |q| <= 151 and
+   only the second multiply rounds */
+static inline ic_vf ic_vldexp(ic_vf u, ic_vf q) {
+    __m256i qi = _mm256_cvtps_epi32(q), h = _mm256_srai_epi32(qi, 1), bias = _mm256_set1_epi32(0x7f);
+    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h, bias), 23));
+    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(qi, h), bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(u, s1), s2);
 }
-static inline ic_vf ic_vsqr_lo(ic_vf x, ic_vf hi) { return _mm256_fmsub_ps(x, x, hi); }
-static inline ic_vf ic_vmul_lo(ic_vf a, ic_vf b, ic_vf hi) { return _mm256_fmsub_ps(a, b, hi); }
+static inline ic_vf ic_vmax_fast(ic_vf a, ic_vf b) { return _mm256_max_ps(a, b); }
 static inline ic_vf ic_vmin_fast(ic_vf a, ic_vf b) { return _mm256_min_ps(a, b); }
 
 static inline ic_vd ic_vd_from(ic_vf v) {
@@ -207,22 +200,15 @@ static inline ic_vf ic_vmin_nan(ic_vf a, ic_vf b) {
 static inline ic_vf ic_vfill_n(ic_vf v, ic_vf fill, int nl) { return ic_vblend(ic_vtail(nl), v, fill); }
 /* no FMA in SSE2: a rounded multiply-add, and Dekker's exact square */
 static inline ic_vf ic_vfma(ic_vf a, ic_vf b, ic_vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-typedef __m128i ic_vi;
-static inline ic_vi ic_vround_i(ic_vf x) { return _mm_cvtps_epi32(x); }
-static inline ic_vf ic_vi_to_f(ic_vi q) { return _mm_cvtepi32_ps(q); }
-static inline ic_vi ic_vi_half(ic_vi q) { return _mm_srai_epi32(q, 1); }
-static inline ic_vi ic_vi_sub(ic_vi a, ic_vi b) { return _mm_sub_epi32(a, b); }
-static inline ic_vf ic_vpow2i(ic_vi q) {
-    return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(q, _mm_set1_epi32(0x7f)), 23));
+/* SSE2 has no roundps: through int32, which rounds to nearest even (|x| < 2^22 here) */
+static inline ic_vf ic_vround(ic_vf x) { return _mm_cvtepi32_ps(_mm_cvtps_epi32(x)); }
+static inline ic_vf ic_vldexp(ic_vf u, ic_vf q) {
+    __m128i qi = _mm_cvtps_epi32(q), h = _mm_srai_epi32(qi, 1), bias = _mm_set1_epi32(0x7f);
+    __m128 s1 = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(h, bias), 23));
+    __m128 s2 = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_sub_epi32(qi, h), bias), 23));
+    return _mm_mul_ps(_mm_mul_ps(u, s1), s2);
 }
-static inline ic_vf ic_vmul_lo(ic_vf a, ic_vf b, ic_vf hi) {
-    __m128 ca = _mm_mul_ps(a, _mm_set1_ps(4097.0f)), cb = _mm_mul_ps(b, _mm_set1_ps(4097.0f)); /* 12 + 12 bit halves */
-    __m128 ah = _mm_sub_ps(ca, _mm_sub_ps(ca, a)), al = _mm_sub_ps(a, ah);
-    __m128 bh = _mm_sub_ps(cb, _mm_sub_ps(cb, b)), bl = _mm_sub_ps(b, bh);
-    __m128 t = _mm_add_ps(_mm_sub_ps(_mm_mul_ps(ah, bh), hi), _mm_mul_ps(ah, bl));
-    return _mm_add_ps(_mm_add_ps(t, _mm_mul_ps(al, bh)), _mm_mul_ps(al, bl));
-}
-static inline ic_vf ic_vsqr_lo(ic_vf x, ic_vf hi) { return ic_vmul_lo(x, x, hi); }
+static inline ic_vf ic_vmax_fast(ic_vf a, ic_vf b) { return _mm_max_ps(a, b); }
 static inline ic_vf ic_vmin_fast(ic_vf a, ic_vf b) { return _mm_min_ps(a, b); }
 
 static inline ic_vd ic_vd_from(ic_vf v) { return (ic_vd){_mm_cvtps_pd(v), _mm_cvtps_pd(_mm_movehl_ps(v, v))}; }
@@ -256,15 +242,20 @@ static inline ic_vf ic_vrelu(ic_vf a) { return ic_vsel_lt(a, ic_vzero(), ic_vzer
 /* clip's two steps: y < lo ? lo : y, and hi < y ? hi : y */
 static inline ic_vf ic_vclip_lo(ic_vf lo, ic_vf y) { return ic_vsel_lt(y, lo, lo, y); }
 static inline ic_vf ic_vclip_hi(ic_vf hi, ic_vf y) { return ic_vsel_lt(hi, y, hi, y); }
+/* lo <= x <= hi by maxps/minps; NaN stays NaN (it is their second operand) */
+static inline ic_vf ic_vclamp(ic_vf x, float lo, float hi) {
+    return ic_vmin_fast(ic_vset1(hi), ic_vmax_fast(ic_vset1(lo), x));
+}
 /* exp, inlined (a call would spill every live vector): SLEEF's expf u10
  * algorithm — q = round(x / ln 2), Cody-Waite reduction, degree-6
- * polynomial, scaling by 2^q in two halves so results down to the
- * subnormals keep their precision; 0 below -104, inf above 104, NaN stays. */
+ * polynomial — then u 2^q rounded once, so results down to the subnormals
+ * keep their precision. x is clamped to [-104, 104] first: below, exp is 0
+ * in float; above, inf; NaN stays NaN. */
 static inline ic_vf ic_vexp(ic_vf d) {
-    ic_vi q = ic_vround_i(ic_vmul(d, ic_vset1(1.442695040888963407359924681001892137426645954152985934135f)));
-    ic_vf qf = ic_vi_to_f(q);
-    ic_vf s = ic_vfma(qf, ic_vset1(-0.693145751953125f), d);
-    s = ic_vfma(qf, ic_vset1(-1.428606765330187045e-06f), s);
+    d = ic_vclamp(d, -104.0f, 104.0f);
+    ic_vf q = ic_vround(ic_vmul(d, ic_vset1(1.442695040888963407359924681001892137426645954152985934135f)));
+    ic_vf s = ic_vfma(q, ic_vset1(-0.693145751953125f), d);
+    s = ic_vfma(q, ic_vset1(-1.428606765330187045e-06f), s);
     ic_vf u = ic_vset1(0.000198527617612853646278381f);
     u = ic_vfma(u, s, ic_vset1(0.00139304355252534151077271f));
     u = ic_vfma(u, s, ic_vset1(0.00833336077630519866943359f));
@@ -272,65 +263,40 @@ static inline ic_vf ic_vexp(ic_vf d) {
     u = ic_vfma(u, s, ic_vset1(0.166666671633720397949219f));
     u = ic_vfma(u, s, ic_vset1(0.5f));
     u = ic_vadd(ic_vset1(1.0f), ic_vfma(ic_vmul(s, s), u, s));
-    ic_vi q1 = ic_vi_half(q);
-    u = ic_vmul(ic_vmul(u, ic_vpow2i(q1)), ic_vpow2i(ic_vi_sub(q, q1)));
-    u = ic_vsel_lt(d, ic_vset1(-104.0f), ic_vzero(), u);
-    return ic_vsel_lt(ic_vset1(104.0f), d, ic_vset1(INFINITY), u);
+    return ic_vldexp(u, q);
 }
 static inline ic_vf ic_vlog(ic_vf a) { return IC_SLEEF(log, u10)(a); }
 static inline ic_vf ic_vtanh(ic_vf a) { return IC_SLEEF(tanh, u10)(a); }
-/* erfc(z) for z >= 0 given z^2 as hi + lo: t exp(-z^2 + P(t)), t = 2 / (2 + z),
- * P the Chebyshev fit of Numerical Recipes' erfcc (relative error below
- * 1.2e-7 for every z >= 0). -z^2 enters exactly (hi, lo) and the sum with
- * P(t) is carried as s + e, so large z keep their relative accuracy. */
-static inline ic_vf ic_verfc_pos(ic_vf z, ic_vf hi, ic_vf lo) {
-    ic_vf t = ic_vdiv(ic_vset1(2.0f), ic_vadd(ic_vset1(2.0f), z));
-    ic_vf p = ic_vset1(0.17087277f);
-    p = ic_vfma(p, t, ic_vset1(-0.82215223f));
-    p = ic_vfma(p, t, ic_vset1(1.48851587f));
-    p = ic_vfma(p, t, ic_vset1(-1.13520398f));
-    p = ic_vfma(p, t, ic_vset1(0.27886807f));
-    p = ic_vfma(p, t, ic_vset1(-0.18628806f));
-    p = ic_vfma(p, t, ic_vset1(0.09678418f));
-    p = ic_vfma(p, t, ic_vset1(0.37409196f));
-    p = ic_vfma(p, t, ic_vset1(1.00002368f));
-    p = ic_vfma(p, t, ic_vset1(-1.26551223f));
-    ic_vf a = ic_vneg(hi), b = ic_vsub(p, lo);
-    /* s + e = a + b: exact when |a| >= |b| (z above about 1.2, where the
-       argument is large); below, the argument is small and e's error harmless */
-    ic_vf s = ic_vadd(a, b), e = ic_vsub(b, ic_vsub(s, a));
-    ic_vf ex = ic_vexp(s);
-    return ic_vmul(t, ic_vfma(ex, e, ex));
-}
-/* erf: x P(x^2) (Taylor to x^17) below 0.75, else +-(1 - erfc(|x|)). */
+/* erf(x) = x P(x^2) / Q(x^2) on |x| <= 4, a rational minimax fit of
+ * erf(x) / x (degrees 12 and 10, fitted for this file); beyond 4 erf is 1 in
+ * float. Within 3.6e-7 relative of the exact erf for every x (6 ULP near
+ * 1, 3 ULP near 0), erf(-0) = -0, NaN stays NaN. 17 operations and no exp:
+ * this is what keeps GELU memory-bound. */
 static inline ic_vf ic_verf(ic_vf x) {
-    ic_vf ax = ic_vclip_hi(ic_vset1(10.0f), ic_vabs(x)); /* erf(10) is 1 in float; NaN passes */
-    ic_vf x2 = ic_vmul(x, x), p = ic_vset1(1.6462114365889246e-06f);
-    p = ic_vfma(p, x2, ic_vset1(-1.492565035840625e-05f));
-    p = ic_vfma(p, x2, ic_vset1(0.00012055332981789664f));
-    p = ic_vfma(p, x2, ic_vset1(-0.0008548327023450852f));
-    p = ic_vfma(p, x2, ic_vset1(0.005223977625442188f));
-    p = ic_vfma(p, x2, ic_vset1(-0.026866170645131252f));
-    p = ic_vfma(p, x2, ic_vset1(0.11283791670955126f));
-    p = ic_vfma(p, x2, ic_vset1(-0.37612638903183754f));
-    p = ic_vfma(p, x2, ic_vset1(1.1283791670955126f));
-    ic_vf small = ic_vmul(x, p);
-    ic_vf hi = ic_vmul(ax, ax);
-    ic_vf big = ic_vsub(ic_vset1(1.0f), ic_verfc_pos(ax, hi, ic_vsqr_lo(ax, hi)));
-    big = ic_vsel_lt(x, ic_vzero(), ic_vneg(big), big);
-    return ic_vsel_lt(ax, ic_vset1(0.75f), small, big);
+    ic_vf xc = ic_vclamp(x, -4.0f, 4.0f), x2 = ic_vmul(xc, xc);
+    ic_vf p = ic_vset1(-1.3201774451410131e-08f);
+    p = ic_vfma(p, x2, ic_vset1(4.6846954514997985e-06f));
+    p = ic_vfma(p, x2, ic_vset1(0.0003796055338439086f));
+    p = ic_vfma(p, x2, ic_vset1(0.003849588838717182f));
+    p = ic_vfma(p, x2, ic_vset1(0.05431679759186709f));
+    p = ic_vfma(p, x2, ic_vset1(0.1852028834086876f));
+    p = ic_vfma(p, x2, ic_vset1(1.128379169377061f));
+    ic_vf q = ic_vset1(6.310980482995745e-05f);
+    q = ic_vfma(q, x2, ic_vset1(0.001307560791484549f));
+    q = ic_vfma(q, x2, ic_vset1(0.01546203264872287f));
+    q = ic_vfma(q, x2, ic_vset1(0.11395821531316044f));
+    q = ic_vfma(q, x2, ic_vset1(0.4974651958054636f));
+    q = ic_vfma(q, x2, ic_vset1(1.0f));
+    return ic_vmul(xc, ic_vdiv(p, q)); /* p / q first: x P underflows for subnormal x */
 }
-/* x Phi(x) = x (1 - erfc(|x| / sqrt 2) / 2) for x >= 0, x erfc(|x| / sqrt 2) / 2 below;
- * (|x| / sqrt 2)^2 = x^2 / 2 is formed exactly from x, so the rounding of
- * |x| / sqrt 2 only moves t. |x| clamps to 16 (Phi is 1 or 0 in float
- * beyond), so gelu(inf) = inf and gelu(-inf) = -inf * 0 = NaN like the reference. */
+/* x Phi(x) = h + h erf(x / sqrt 2), h = x / 2: the formula PyTorch, ONNX
+ * Runtime and oneDNN evaluate. Phi carries the absolute error of erf (below
+ * 1.8e-7), so below x = -3, where Phi itself is under 1.4e-3, the result
+ * keeps an absolute accuracy of 1.8e-7 |x| rather than a relative one, as
+ * theirs do. gelu(inf) = inf, gelu(-inf) = NaN (-inf * 0) like the reference. */
 static inline ic_vf ic_vgelu(ic_vf x) {
-    ic_vf ax = ic_vmin_fast(ic_vabs(x), ic_vset1(16.0f)); /* NaN becomes 16 here; x * Phi keeps it NaN */
-    ic_vf h = ic_vmul(ax, ic_vset1(0.5f));                 /* exact */
-    ic_vf hi = ic_vmul(ax, h), lo = ic_vmul_lo(ax, h, hi); /* x^2 / 2 = hi + lo */
-    ic_vf z = ic_vmul(ax, ic_vset1(0.707106781f));
-    ic_vf pn = ic_vmul(ic_vset1(0.5f), ic_verfc_pos(z, hi, lo));
-    return ic_vmul(x, ic_vsel_lt(x, ic_vzero(), pn, ic_vsub(ic_vset1(1.0f), pn)));
+    ic_vf h = ic_vmul(x, ic_vset1(0.5f));
+    return ic_vfma(h, ic_verf(ic_vmul(x, ic_vset1(0.707106781186547524f))), h);
 }
 static inline ic_vf ic_vpow(ic_vf a, ic_vf b) { return IC_SLEEF(pow, u10)(a, b); }
 /* sigmoid and silu in the overflow-free form of ic_sigmoid_f32_v */
