@@ -106,7 +106,7 @@ typedef __m128 ic_vf;
 
 static inline void ic_exp_f32_v(float *y, const float *x) { ic_vst(y, ic_vexp(ic_vld(x))); } /* inlined, ic_vec.h */
 IC_DEF_VUNARY(log, log, u10)
-IC_DEF_VUNARY(tanh, tanh, u10)
+static inline void ic_tanh_f32_v(float *y, const float *x) { ic_vst(y, ic_vtanh(ic_vld(x))); } /* inlined, ic_vec.h */
 /* erf and gelu in explicit vectors (kernels/ic_vec.h): a rational erf, 6 ULP, without SLEEF's call and exp */
 static inline void ic_erf_f32_v(float *y, const float *x) { ic_vst(y, ic_verf(ic_vld(x))); }
 IC_DEF_VUNARY(erfc, erfc, u15)
@@ -140,25 +140,8 @@ static inline void ic_silu_f32_v(float *y, const float *x) {
 /* x * Phi(x): see ic_vgelu (kernels/ic_vec.h). */
 static inline void ic_gelu_f32_v(float *y, const float *x) { ic_vst(y, ic_vgelu(ic_vld(x))); }
 
-/* 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3):
- * this form does not cancel for negative x, and is evaluated like sigmoid.
- * exp multiplies the rounding error of its argument by the argument itself
- * (up to ~100 here), so 2u is formed in double and what rounding it to float
- * loses is put back: e^(t + d) = e^t (1 + d). */
-static inline void ic_gelu_tanh_f32_v(float *y, const float *x) {
-    float t[IC_VW], d[IC_VW];
-    IC_LANES(l) {
-        const double xd = x[l], u2 = 1.5957691216057308 * (xd + 0.044715 * xd * xd * xd);
-        const double a = u2 < 0.0 ? u2 : -u2; /* -|2u|: exp never overflows */
-        t[l] = (float)a;
-        d[l] = a == (double)t[l] ? 0.0f : (float)(a - (double)t[l]); /* 0 for infinities too */
-    }
-    ic_exp_f32_v(t, t);
-    IC_LANES(l) {
-        const float e = t[l] + t[l] * d[l];
-        y[l] = x[l] * (x[l] < 0.0f ? e : 1.0f) / (1.0f + e);
-    }
-}
+/* GELU's tanh form: see ic_vgelu_tanh (kernels/ic_vec.h). */
+static inline void ic_gelu_tanh_f32_v(float *y, const float *x) { ic_vst(y, ic_vgelu_tanh(ic_vld(x))); }
 
 /* softplus: max(x, 0) + log1p(exp(-|x|)), which never overflows and keeps
  * full precision for large |x| of either sign. */

@@ -39,8 +39,7 @@ bool cg_pw_vexpr(const cg_ctx *c, const ic_node *n, const char *const *in, ic_st
     case IC_OP_SILU: fn1 = "ic_vsilu"; break;
     case IC_OP_RELU: fn1 = "ic_vrelu"; break;
     case IC_OP_GELU:
-        if (ic_gelu_kind_of(n) != IC_GELU_ERF) return false; /* the tanh form: lane-block body */
-        fn1 = "ic_vgelu";
+        fn1 = ic_gelu_kind_of(n) == IC_GELU_ERF ? "ic_vgelu" : "ic_vgelu_tanh";
         break;
     case IC_OP_ADD: fn2 = "ic_vadd"; break;
     case IC_OP_SUB: fn2 = "ic_vsub"; break;
@@ -83,6 +82,8 @@ bool cg_pw_vexpr(const cg_ctx *c, const ic_node *n, const char *const *in, ic_st
     case IC_OP_POW:
         if (const_all(c, n->inputs[1], 2.0f))
             ic_strbuf_printf(out, "ic_vmul(%s, %s)", in[0], in[0]);
+        else if (const_all(c, n->inputs[1], 3.0f)) /* GPT-2's tanh GELU: two roundings, 1.5 ULP */
+            ic_strbuf_printf(out, "ic_vmul(ic_vmul(%s, %s), %s)", in[0], in[0], in[0]);
         else if (const_all(c, n->inputs[1], 1.0f))
             ic_strbuf_printf(out, "%s", in[0]);
         else
