@@ -5,8 +5,8 @@ Each model is one memory-bound kernel of the kind transformer and mobile
 nets spend their non-GEMM time in, at the shapes the model suites use, with
 tensors large enough (around 100 MB each) that they stream from DRAM: layernorm and
 softmax rows of 768, 3072 and 128; GELU (the op and the erf form ONNX
-exports) with its bias over 128x3072 (BERT-base FFN, one sequence) and over
-a large batch; bias + residual + layernorm; hardswish and a squeeze-excite
+exports, and the tanh form GPT-2 exports) with its bias over 128x3072
+(BERT-base FFN, one sequence) and over a large batch; bias + residual + layernorm; hardswish and a squeeze-excite
 block on 56x56 activations; a long elementwise chain.
 
     make_graphs.py OUT_DIR [--small]
@@ -69,6 +69,26 @@ def gelu_erf_chain(rows, n):
                   "%%y : %s = mul(%%m, %%half)" % t(s)], ["y"])
 
 
+def gelu_tanh_chain(rows, n):
+    """bias + GPT-2's tanh GELU as exported: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    s = [rows, n]
+    return graph("gelu_tanh_chain", [("x", s), ("bias", [n])],
+                 ["%k : f32[] = constant {value=[0.797884583]}",
+                  "%c : f32[] = constant {value=[0.044715]}",
+                  "%three : f32[] = constant {value=[3.0]}",
+                  "%one : f32[] = constant {value=[1.0]}",
+                  "%half : f32[] = constant {value=[0.5]}",
+                  "%%h : %s = add(%%x, %%bias)" % t(s),
+                  "%%p : %s = pow(%%h, %%three)" % t(s),
+                  "%%cp : %s = mul(%%p, %%c)" % t(s),
+                  "%%a : %s = add(%%h, %%cp)" % t(s),
+                  "%%u : %s = mul(%%a, %%k)" % t(s),
+                  "%%th : %s = tanh(%%u)" % t(s),
+                  "%%t1 : %s = add(%%th, %%one)" % t(s),
+                  "%%m : %s = mul(%%h, %%half)" % t(s),
+                  "%%y : %s = mul(%%m, %%t1)" % t(s)], ["y"])
+
+
 def hardswish(n, c, hw):
     s = [n, c, hw, hw]
     return graph("hardswish", [("x", s)], ["%%y : %s = hardswish(%%x)" % t(s)], ["y"])
@@ -113,6 +133,7 @@ def main():
         "gelu_128x3072": gelu_bias("gelu_128x3072", 128, 3072),
         "gelu_8192x3072": gelu_bias("gelu_8192x3072", 8192 // k, 3072),
         "gelu_erf_chain": gelu_erf_chain(8192 // k, 3072),
+        "gelu_tanh_chain": gelu_tanh_chain(8192 // k, 3072),
         "hardswish_56x56": hardswish(max(64 // k, 1), 96, 56),
         "se_block_56x56": se_block(max(64 // k, 1), 96, 56),
         "eltwise_chain": elementwise_chain((32 << 20) // k),
