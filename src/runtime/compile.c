@@ -279,6 +279,7 @@ static ic_status build_in(const ic_graph *g, const ic_cc_config *cfg, const char
     double t0 = now_ms();
     ic_strbuf c, blob;
     IC_TRY(generate(g, isa, hash, "weights.bin", &c, &blob, d));
+    if (debug_level() >= 3) fprintf(stderr, "inductc: generated C (%s)\n%s", c_path, c.data ? c.data : "");
     ic_status s = write_file(c_path, c.data, c.len, d);
     if (s == IC_OK) s = write_file(blob_path, blob.data, blob.len, d);
     if (verbose)
