@@ -7,9 +7,10 @@
  * writable by others, or whose trailer does not match its key, the model ABI
  * or its own bytes is discarded and rebuilt. Nothing here dlopens anything:
  * an entry is judged from its bytes. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* dladdr */
 #include "runtime/cache.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,16 +31,21 @@
 #define IC_VERSION "unknown"
 #endif
 
-/* A hash of the running executable, so that a rebuilt inductc whose codegen
- * changed never reuses entries made by the old one even when the version
- * string is the same. 0 when /proc/self/exe cannot be read (the version
- * string then stands alone). */
+/* A hash of the file this compiler code runs from — libinductc.so for a
+ * host program using inductc.h, else the executable — so that a rebuilt
+ * inductc whose codegen changed never reuses entries made by the old one
+ * even when the version string is the same. 0 when the file cannot be read
+ * (the version string then stands alone). */
 static uint64_t self_build_id(void) {
     static uint64_t cached;
     static int done;
     if (__atomic_load_n(&done, __ATOMIC_ACQUIRE)) return cached;
     uint64_t id = 0;
-    FILE *f = fopen("/proc/self/exe", "rb");
+    Dl_info where;
+    const char *path = "/proc/self/exe"; /* the main program: dladdr may give a relative argv[0] */
+    if (dladdr((void *)(uintptr_t)self_build_id, &where) && where.dli_fname && where.dli_fname[0] == '/')
+        path = where.dli_fname;
+    FILE *f = fopen(path, "rb");
     XXH3_state_t *st = f ? XXH3_createState() : NULL;
     if (st) {
         XXH3_64bits_reset(st);
