@@ -18,9 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "codegen/codegen.h"
@@ -28,6 +25,7 @@
 #include "runtime/cc.h"
 #include "runtime/isa.h"
 #include "runtime/loader.h"
+#include "test_build.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------------- */
@@ -64,193 +62,15 @@ static uint32_t constant_f32(ic_graph *g, const char *name, ic_shape s, ic_test_
     return v;
 }
 
-/* ------------------------------------------------------------------------- */
-/* compiling                                                                 */
-/* ------------------------------------------------------------------------- */
-
-/* One graph on its way to a loaded model. */
-typedef struct build {
-    ic_graph *g;          /* the graph, or NULL when source is given */
-    const char *source;   /* hand-written C to compile instead of a graph */
-    const char *name;     /* directory name for a source build */
-    const char *isa;      /* target ISA; NULL: this CPU's */
-    const char *extra;    /* one more cc flag, or NULL */
-    char dir[512];        /* temp dir holding model.c, weights.bin, model.so */
-    char so[600];         /* the built .so */
-    ic_status status;     /* outcome of compile */
-    ic_diag d;            /* its message */
-    double seconds;       /* wall time of codegen + cc */
-} build;
-
-static char g_tmp_root[256];
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static ic_status write_file(const char *path, const void *data, size_t n, ic_diag *d) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return ic_diag_set(d, IC_ERR_IO, "cannot write %s", path);
-    size_t w = n ? fwrite(data, 1, n, f) : 0;
-    int bad = fclose(f) != 0 || w != n;
-    return bad ? ic_diag_set(d, IC_ERR_IO, "cannot write %s", path) : IC_OK;
-}
-
-static ic_status compile_graph(build *b) {
-    double t0 = now();
-    static int counter;
-    int id = __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
-    snprintf(b->dir, sizeof b->dir, "%s/m%02d_%s", g_tmp_root, id, b->g ? b->g->name : b->name);
-    if (mkdir(b->dir, 0700) != 0) return ic_diag_set(&b->d, IC_ERR_IO, "mkdir %s failed", b->dir);
-    char c_path[600], blob_path[600];
-    snprintf(c_path, sizeof c_path, "%s/model.c", b->dir);
-    snprintf(blob_path, sizeof blob_path, "%s/weights.bin", b->dir);
-    snprintf(b->so, sizeof b->so, "%s/model.so", b->dir);
-    if (b->g) {
-        IC_TRY(ic_verify(b->g, &b->d));
-        ic_codegen_options opt = {.isa = b->isa ? b->isa : ic_isa_detect(), .blob_path = blob_path};
-        for (int i = 0; i < 16; i++) opt.graph_hash[i] = (uint8_t)(i * 17);
-        ic_strbuf src, blob;
-        ic_strbuf_init(&src);
-        ic_strbuf_init(&blob);
-        ic_status s = ic_codegen_emit(b->g, &opt, &src, &blob, &b->d);
-        if (s == IC_OK) s = write_file(c_path, ic_strbuf_str(&src), src.len, &b->d);
-        if (s == IC_OK) s = write_file(blob_path, blob.data ? blob.data : "", blob.len, &b->d);
-        ic_strbuf_free(&src);
-        ic_strbuf_free(&blob);
-        if (s != IC_OK) return s;
-    } else {
-        IC_TRY(write_file(c_path, b->source, strlen(b->source), &b->d));
-    }
-    ic_cc_config cfg;
-    ic_cc_config_default(&cfg);
-    ic_cc_config_set_isa(&cfg, b->isa);
-    cfg.flags[cfg.n_flags++] = "-Wall";
-    cfg.flags[cfg.n_flags++] = "-Wextra";
-    cfg.flags[cfg.n_flags++] = "-Werror";
-    if (b->extra) cfg.flags[cfg.n_flags++] = b->extra;
-    ic_status s = ic_cc_build(&cfg, c_path, b->so, &b->d);
-    b->seconds = now() - t0;
-    return s;
-}
-
-static void *compile_thread(void *arg) {
-    build *b = arg;
-    b->status = compile_graph(b);
-    return NULL;
-}
-
-/* Compiles every build in parallel (two at a time per online CPU, at most 8). */
-static void compile_all(build *bs, int n) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int par = cpus > 0 ? (int)(cpus > 4 ? 8 : cpus * 2) : 2;
-    for (int i = 0; i < n; i += par) {
-        pthread_t th[16];
-        int k = 0;
-        for (; k < par && i + k < n; k++) pthread_create(&th[k], NULL, compile_thread, &bs[i + k]);
-        for (int j = 0; j < k; j++) pthread_join(th[j], NULL);
-    }
-}
-
-/* ------------------------------------------------------------------------- */
-/* running and comparing                                                     */
-/* ------------------------------------------------------------------------- */
-
-/* Input value ranges by name prefix: "p" positive, "i" small ints for
- * indices are set per test through ranges; default [-3, 3]. */
-typedef struct range {
-    const char *name; /* graph input name */
-    double lo, hi;    /* uniform range */
-} range;
-
-static void fill_input(ic_tensor *t, const char *name, const range *ranges, ic_test_rng *r) {
-    double lo = -3, hi = 3;
-    if (t->dtype == IC_DT_I32 || t->dtype == IC_DT_I64 || t->dtype == IC_DT_I8) lo = -6, hi = 6;
-    if (t->dtype == IC_DT_U8) lo = 0, hi = 256;
-    if (name[0] == 'p' && t->dtype == IC_DT_F32) lo = 0.1, hi = 4;
-    for (const range *q = ranges; q && q->name; q++)
-        if (strcmp(q->name, name) == 0) lo = q->lo, hi = q->hi;
-    if (t->dtype == IC_DT_F16 || t->dtype == IC_DT_BF16) {
-        uint16_t *p = t->data;
-        for (size_t i = 0; i < ic_tensor_numel(t); i++) p[i] = (uint16_t)ic_test_rng_next(r);
-        return;
-    }
-    ic_test_fill(t, r, lo, hi);
-}
-
-static void alloc_inputs(const ic_graph *g, const range *ranges, uint64_t seed, ic_tensor *in) {
-    ic_test_rng r;
-    ic_test_rng_seed(&r, seed);
-    for (uint32_t i = 0; i < g->n_inputs; i++) {
-        const ic_value *v = &g->values[g->inputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &in[i], NULL), IC_OK);
-        fill_input(&in[i], v->name, ranges, &r);
-    }
-}
-
-static inductc_tensor abi_tensor(const ic_tensor *t) {
-    return (inductc_tensor){.data = t->data, .dtype = t->dtype, .rank = t->shape.rank, .dims = t->shape.dims};
-}
-
-/* Runs the model once; returns its status, outputs allocated like the graph's. */
-static int run_model(const ic_loaded_model *lm, inductc_model *m, const ic_graph *g, const ic_tensor *in,
-                     ic_tensor *out) {
-    inductc_tensor ti[16], to[64];
-    for (uint32_t i = 0; i < g->n_inputs; i++) ti[i] = abi_tensor(&in[i]);
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        const ic_value *v = &g->values[g->outputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &out[i], NULL), IC_OK);
-        memset(out[i].data, 0xA5, ic_tensor_nbytes(&out[i])); /* catch unwritten elements */
-        to[i] = abi_tensor(&out[i]);
-    }
-    return lm->run(m, ti, g->n_inputs, to, g->n_outputs);
-}
-
 /* Tolerances for one graph's f32 outputs. */
 typedef struct tol {
     double rtol; /* relative */
     double atol; /* absolute, for results that are sums of many terms */
 } tol;
 
-static int compare(const ic_tensor *got, const ic_tensor *want, tol t, const char *what) {
-    if (want->dtype == IC_DT_F16 || want->dtype == IC_DT_BF16) {
-        if (ic_shape_equal(&got->shape, &want->shape) && memcmp(got->data, want->data, ic_tensor_nbytes(want)) == 0)
-            return 1;
-        fprintf(stderr, "%s: bits differ\n", what);
-        return 0;
-    }
-    if (want->dtype == IC_DT_F32) return ic_test_allclose(got, want, t.rtol, t.atol, what);
-    return ic_test_allclose(got, want, 0, 0, what);
-}
-
-/* Loads b's model, runs it and the interpreter on the same inputs and compares every output. */
-static void check_build(build *b, const range *ranges, tol t) {
-    if (b->status != IC_OK) fail_msg("compiling %s: %s", b->g->name, b->d.msg);
-    ic_loaded_model lm;
-    ic_diag d = {0};
-    if (ic_model_load(b->so, &lm, &d) != IC_OK) fail_msg("loading %s: %s", b->so, d.msg);
-    inductc_model *m = NULL;
-    inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = 2};
-    if (lm.create(&mo, &m) != 0) fail_msg("create %s: %s", b->g->name, lm.last_error(NULL));
-    const ic_graph *g = b->g;
-    ic_tensor in[16], want[64], got[64];
-    alloc_inputs(g, ranges, 1234, in);
-    if (ic_interp_run(g, in, want, &d) != IC_OK) fail_msg("interp %s: %s", g->name, d.msg);
-    if (run_model(&lm, m, g, in, got) != 0) fail_msg("run %s: %s", g->name, lm.last_error(m));
-    int ok = 1;
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        char what[160];
-        snprintf(what, sizeof what, "%s/%s", g->name, g->values[g->outputs[i]].name);
-        ok &= compare(&got[i], &want[i], t, what);
-        ic_tensor_free(&got[i]);
-        ic_tensor_free(&want[i]);
-    }
-    for (uint32_t i = 0; i < g->n_inputs; i++) ic_tensor_free(&in[i]);
-    lm.destroy(m);
-    ic_model_unload(&lm);
-    if (!ok) fail_msg("%s: outputs differ from the interpreter (generated C in %s)", g->name, b->dir);
+/* Runs b's model and the interpreter on the same inputs and compares every output. */
+static void check_build(const ic_test_build *b, const ic_test_range *ranges, tol t) {
+    ic_test_check_build(b, ranges, 1234, t.rtol, t.atol);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -664,7 +484,7 @@ enum {
     B_KCHECK, B_KCHECK_AVX2, B_KCHECK_SSE,                                                    /* kernels vs refs */
     N_BUILDS
 };
-static build g_builds[N_BUILDS];
+static ic_test_build g_builds[N_BUILDS];
 
 static const char *isa_macro(const char *isa) {
     return strcmp(isa, "avx512") == 0 ? "-DIC_ISA_AVX512" : strcmp(isa, "avx2") == 0 ? "-DIC_ISA_AVX2" : "-DIC_ISA_SSE";
@@ -689,9 +509,7 @@ static char *read_text(const char *path) {
 
 static int setup_all(void **state) {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_tmp_root, sizeof g_tmp_root, "%s/ic_codegen_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(g_tmp_root)) return -1;
+    if (ic_test_build_root_init("ic_codegen") != 0) return -1;
     g_builds[B_UNARY_F32].g = graph_unary_f32();
     g_builds[B_UNARY_INT].g = graph_unary_int_cast();
     g_builds[B_BINARY].g = graph_binary();
@@ -701,41 +519,29 @@ static int setup_all(void **state) {
     g_builds[B_CONV].g = graph_conv();
     g_builds[B_MATMUL].g = graph_matmul();
     g_builds[B_POOL].g = graph_pool();
-    g_builds[B_UNARY_AVX2] = (build){.g = graph_unary_f32(), .isa = "avx2"};
-    g_builds[B_UNARY_SSE] = (build){.g = graph_unary_f32(), .isa = "sse"};
-    g_builds[B_ROWS_SSE] = (build){.g = graph_rows(), .isa = "sse"};
+    g_builds[B_UNARY_AVX2] = (ic_test_build){.g = graph_unary_f32(), .isa = "avx2"};
+    g_builds[B_UNARY_SSE] = (ic_test_build){.g = graph_unary_f32(), .isa = "sse"};
+    g_builds[B_ROWS_SSE] = (ic_test_build){.g = graph_rows(), .isa = "sse"};
     g_builds[B_API].g = graph_api();
-    g_builds[B_FAKE_ISA] = (build){.g = graph_api(), .extra = "-DIC_FAKE_MISSING_CPU_FEATURE=\"avx512_fake\""};
+    g_builds[B_FAKE_ISA] = (ic_test_build){.g = graph_api(), .extra = "-DIC_FAKE_MISSING_CPU_FEATURE=\"avx512_fake\""};
     g_builds[B_THREADS].g = graph_threads();
-    g_builds[B_ABI7] = (build){.source = src_abi7, .name = "abi7"};
-    g_builds[B_NO_DESTROY] = (build){.source = src_no_destroy, .name = "no_destroy"};
+    g_builds[B_ABI7] = (ic_test_build){.source = src_abi7, .name = "abi7"};
+    g_builds[B_NO_DESTROY] = (ic_test_build){.source = src_no_destroy, .name = "no_destroy"};
     static char *kcheck;
     kcheck = read_text(IC_SOURCE_DIR "/tests/unit/kernel_check.c");
     if (!kcheck) return -1;
     const char *host = ic_isa_detect();
-    g_builds[B_KCHECK] = (build){.source = kcheck, .name = "kcheck", .extra = isa_macro(host)};
-    g_builds[B_KCHECK_AVX2] = (build){.source = kcheck, .name = "kcheck_avx2", .isa = "avx2", .extra = "-DIC_ISA_AVX2"};
-    g_builds[B_KCHECK_SSE] = (build){.source = kcheck, .name = "kcheck_sse", .isa = "sse", .extra = "-DIC_ISA_SSE"};
-    double t0 = now();
-    compile_all(g_builds, N_BUILDS);
-    double worst = 0;
-    for (int i = 0; i < N_BUILDS; i++) worst = g_builds[i].seconds > worst ? g_builds[i].seconds : worst;
-    fprintf(stderr, "test_codegen: compiled %d models in %.2f s (slowest %.2f s)\n", N_BUILDS, now() - t0, worst);
+    g_builds[B_KCHECK] = (ic_test_build){.source = kcheck, .name = "kcheck", .extra = isa_macro(host)};
+    g_builds[B_KCHECK_AVX2] = (ic_test_build){.source = kcheck, .name = "kcheck_avx2", .isa = "avx2", .extra = "-DIC_ISA_AVX2"};
+    g_builds[B_KCHECK_SSE] = (ic_test_build){.source = kcheck, .name = "kcheck_sse", .isa = "sse", .extra = "-DIC_ISA_SSE"};
+    ic_test_compile_all(g_builds, N_BUILDS, "test_codegen");
     return 0;
 }
 
 static int teardown_all(void **state) {
     (void)state;
     for (int i = 0; i < N_BUILDS; i++) ic_graph_destroy(g_builds[i].g);
-    if (!getenv("IC_KEEP_TMP")) {
-        char *argv[] = {"rm", "-rf", g_tmp_root, NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-            execvp("rm", argv);
-            _exit(127);
-        }
-        if (pid > 0) waitpid(pid, NULL, 0);
-    }
+    ic_test_build_root_remove();
     return 0;
 }
 
@@ -750,7 +556,7 @@ static void test_unary_f32(void **state) {
 
 static void test_unary_int_cast(void **state) {
     (void)state;
-    static const range r[] = {{"xf", -300, 300}, {"xi", -200, 400}, {"xl", -1e6, 1e6}, {NULL, 0, 0}};
+    static const ic_test_range r[] = {{"xf", -300, 300}, {"xi", -200, 400}, {"xl", -1e6, 1e6}, {NULL, 0, 0}};
     check_build(&g_builds[B_UNARY_INT], r, T_EXACT_F32);
 }
 
@@ -771,7 +577,7 @@ static void test_rows(void **state) {
 
 static void test_movement(void **state) {
     (void)state;
-    static const range r[] = {{"i1", -2, 2}, {"i2", -3, 3}, {NULL, 0, 0}};
+    static const ic_test_range r[] = {{"i1", -2, 2}, {"i2", -3, 3}, {NULL, 0, 0}};
     check_build(&g_builds[B_MOVEMENT], r, T_EXACT_F32);
 }
 
@@ -798,27 +604,8 @@ static void test_other_isas(void **state) {
     check_build(&g_builds[B_ROWS_SSE], NULL, T_SUMS_F32);
 }
 
-/* A loaded and created model of build b, for the ABI tests. */
-typedef struct live_model {
-    ic_loaded_model lm; /* the .so */
-    inductc_model *m;   /* one instance */
-} live_model;
-
-static void open_model(build *b, live_model *out, int threads) {
-    if (b->status != IC_OK) fail_msg("compiling %s: %s", b->g ? b->g->name : b->name, b->d.msg);
-    ic_diag d = {0};
-    if (ic_model_load(b->so, &out->lm, &d) != IC_OK) fail_msg("loading %s: %s", b->so, d.msg);
-    inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = threads};
-    if (out->lm.create(&mo, &out->m) != 0) fail_msg("create: %s", out->lm.last_error(NULL));
-}
-
-static void close_model(live_model *lm) {
-    lm->lm.destroy(lm->m);
-    ic_model_unload(&lm->lm);
-}
-
 /* run() must fail with a message containing want. */
-static void expect_run_error(live_model *lm, const inductc_tensor *in, uint32_t nin, const inductc_tensor *out,
+static void expect_run_error(ic_test_live *lm, const inductc_tensor *in, uint32_t nin, const inductc_tensor *out,
                              uint32_t nout, const char *want) {
     int rc = lm->lm.run(lm->m, in, nin, out, nout);
     const char *msg = lm->lm.last_error(lm->m);
@@ -827,8 +614,8 @@ static void expect_run_error(live_model *lm, const inductc_tensor *in, uint32_t 
 
 static void test_run_checks(void **state) {
     (void)state;
-    live_model lm;
-    open_model(&g_builds[B_API], &lm, 1);
+    ic_test_live lm;
+    ic_test_open(&g_builds[B_API], &lm, 1);
     const inductc_model_info *info = lm.lm.info;
     assert_int_equal(info->n_inputs, 2);
     assert_int_equal(info->n_outputs, 2);
@@ -898,12 +685,12 @@ static void test_run_checks(void **state) {
     assert_int_equal(lm.lm.run(m2, in, 2, out, 2), 0);
     lm.lm.destroy(m2);
     lm.lm.destroy(NULL);
-    close_model(&lm);
+    ic_test_close(&lm);
 }
 
 static void test_fake_isa_refused(void **state) {
     (void)state;
-    build *b = &g_builds[B_FAKE_ISA];
+    ic_test_build *b = &g_builds[B_FAKE_ISA];
     if (b->status != IC_OK) fail_msg("compiling: %s", b->d.msg);
     ic_loaded_model lm;
     ic_diag d = {0};
@@ -951,10 +738,10 @@ static void *thread_main(void *arg) {
 
 static void test_two_threads(void **state) {
     (void)state;
-    build *b = &g_builds[B_THREADS];
+    ic_test_build *b = &g_builds[B_THREADS];
     check_build(b, NULL, T_SUMS_F32); /* correct at all */
-    live_model lm;
-    open_model(b, &lm, 2);
+    ic_test_live lm;
+    ic_test_open(b, &lm, 2);
     const inductc_model_info *info = lm.lm.info;
     size_t n_in = 4 * 8 * 32 * 32, n_out = n_in;
     float *x = malloc(n_in * sizeof *x), *want = malloc(n_out * sizeof *want);
@@ -972,7 +759,7 @@ static void test_two_threads(void **state) {
     assert_int_equal(jobs[1].failures, 0);
     free(x);
     free(want);
-    close_model(&lm);
+    ic_test_close(&lm);
 }
 
 static void test_loader_errors(void **state) {
@@ -981,17 +768,17 @@ static void test_loader_errors(void **state) {
     ic_diag d = {0};
     /* not an ELF file */
     char path[600];
-    snprintf(path, sizeof path, "%s/not_elf.so", g_tmp_root);
-    assert_int_equal(write_file(path, "hello, world\n", 13, &d), IC_OK);
+    snprintf(path, sizeof path, "%s/not_elf.so", ic_test_build_root());
+    assert_int_equal(ic_test_write_file(path, "hello, world\n", 13, &d), IC_OK);
     assert_int_equal(ic_model_load(path, &lm, &d), IC_ERR_RUNTIME);
     if (!strstr(d.msg, "cannot load model") || !strstr(d.msg, "not_elf.so")) fail_msg("message: %s", d.msg);
     assert_null(lm.handle);
     /* missing file */
-    snprintf(path, sizeof path, "%s/missing.so", g_tmp_root);
+    snprintf(path, sizeof path, "%s/missing.so", ic_test_build_root());
     assert_int_equal(ic_model_load(path, &lm, &d), IC_ERR_RUNTIME);
     assert_non_null(strstr(d.msg, "missing.so"));
     /* a missing symbol is named */
-    build *b = &g_builds[B_NO_DESTROY];
+    ic_test_build *b = &g_builds[B_NO_DESTROY];
     if (b->status != IC_OK) fail_msg("compiling: %s", b->d.msg);
     assert_int_equal(ic_model_load(b->so, &lm, &d), IC_ERR_RUNTIME);
     if (!strstr(d.msg, "missing symbol inductc_model_destroy")) fail_msg("message: %s", d.msg);
@@ -1009,10 +796,10 @@ static void test_cc_errors(void **state) {
     ic_cc_config cfg;
     ic_cc_config_default(&cfg);
     char c_path[600], so_path[600];
-    snprintf(c_path, sizeof c_path, "%s/broken.c", g_tmp_root);
-    snprintf(so_path, sizeof so_path, "%s/broken.so", g_tmp_root);
+    snprintf(c_path, sizeof c_path, "%s/broken.c", ic_test_build_root());
+    snprintf(so_path, sizeof so_path, "%s/broken.so", ic_test_build_root());
     const char *bad = "int f(void) { return 1 }\n";
-    assert_int_equal(write_file(c_path, bad, strlen(bad), &d), IC_OK);
+    assert_int_equal(ic_test_write_file(c_path, bad, strlen(bad), &d), IC_OK);
     assert_int_equal(ic_cc_build(&cfg, c_path, so_path, &d), IC_ERR_COMPILE);
     if (!strstr(d.msg, "cc failed (exit 1): ") || !strstr(d.msg, "broken.c") || !strstr(d.msg, "command: "))
         fail_msg("message: %s", d.msg);
@@ -1035,7 +822,7 @@ static void test_cc_errors(void **state) {
     assert_non_null(strstr(ic_strbuf_str(&fp), "ic_kernels.h="));
     assert_null(strstr(ic_strbuf_str(&fp), "fast-math"));
     ic_strbuf_free(&fp);
-    snprintf(cfg.rt_library, sizeof cfg.rt_library, "%s/no-such-lib.a", g_tmp_root);
+    snprintf(cfg.rt_library, sizeof cfg.rt_library, "%s/no-such-lib.a", ic_test_build_root());
     ic_strbuf_init(&fp);
     assert_int_equal(ic_cc_fingerprint(&cfg, &fp, &d), IC_ERR_IO);
     assert_non_null(strstr(d.msg, "no-such-lib.a"));
@@ -1101,7 +888,7 @@ static void test_kernels_vs_reference(void **state) {
     (void)state;
     int ids[] = {B_KCHECK, B_KCHECK_AVX2, B_KCHECK_SSE};
     for (int i = 0; i < 3; i++) {
-        build *b = &g_builds[ids[i]];
+        ic_test_build *b = &g_builds[ids[i]];
         if (b->isa && strcmp(b->isa, "avx2") == 0 && !__builtin_cpu_supports("avx2")) continue;
         if (b->status != IC_OK) fail_msg("compiling %s: %s", b->name, b->d.msg);
         void *h = dlopen(b->so, RTLD_NOW | RTLD_LOCAL);

@@ -18,22 +18,15 @@
  * run-time index errors of the four index ops (run() fails with a message,
  * the next good run works). IC_KEEP_TMP=1 keeps the generated files. */
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "codegen/codegen.h"
 #include "ir/interp.h"
-#include "lower/pipeline.h"
-#include "runtime/cc.h"
-#include "runtime/isa.h"
 #include "runtime/loader.h"
+#include "test_build.h"
 #include "test_util.h"
 
 /* ---- graph building -------------------------------------------------------------- */
@@ -64,158 +57,10 @@ static uint32_t constant_f32(ic_graph *g, const char *name, ic_shape s, const fl
     return v;
 }
 
-/* ---- compiling --------------------------------------------------------------------- */
-
-/* One graph on its way to a loaded model. */
-typedef struct build {
-    ic_graph *g;      /* the graph */
-    const char *isa;  /* target ISA; NULL: this CPU's */
-    bool lower;       /* run the lowering pipeline (fusion) first */
-    char dir[512];    /* temp dir with model.c, weights.bin, model.so */
-    char so[600];     /* the built .so */
-    ic_status status; /* outcome of compiling */
-    ic_diag d;        /* its message */
-} build;
-
-static char g_tmp_root[256];
-
-static ic_status write_file(const char *path, const void *data, size_t n, ic_diag *d) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return ic_diag_set(d, IC_ERR_IO, "cannot write %s", path);
-    size_t w = n ? fwrite(data, 1, n, f) : 0;
-    int bad = fclose(f) != 0 || w != n;
-    return bad ? ic_diag_set(d, IC_ERR_IO, "cannot write %s", path) : IC_OK;
-}
-
-static ic_status compile_graph(build *b) {
-    static int counter;
-    int id = __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
-    snprintf(b->dir, sizeof b->dir, "%s/m%02d_%s", g_tmp_root, id, b->g->name);
-    if (mkdir(b->dir, 0700) != 0) return ic_diag_set(&b->d, IC_ERR_IO, "mkdir %s failed", b->dir);
-    char c_path[600], blob_path[600];
-    snprintf(c_path, sizeof c_path, "%s/model.c", b->dir);
-    snprintf(blob_path, sizeof blob_path, "%s/weights.bin", b->dir);
-    snprintf(b->so, sizeof b->so, "%s/model.so", b->dir);
-    IC_TRY(ic_verify(b->g, &b->d));
-    if (b->lower) {
-        ic_pipeline_options po = {.verify = true};
-        IC_TRY(ic_pipeline_run(b->g, &po, &b->d));
-    }
-    ic_codegen_options opt = {.isa = b->isa ? b->isa : ic_isa_detect(), .blob_path = blob_path};
-    ic_strbuf src, blob;
-    ic_strbuf_init(&src);
-    ic_strbuf_init(&blob);
-    ic_status s = ic_codegen_emit(b->g, &opt, &src, &blob, &b->d);
-    if (s == IC_OK) s = write_file(c_path, ic_strbuf_str(&src), src.len, &b->d);
-    if (s == IC_OK) s = write_file(blob_path, blob.data ? blob.data : "", blob.len, &b->d);
-    ic_strbuf_free(&src);
-    ic_strbuf_free(&blob);
-    if (s != IC_OK) return s;
-    ic_cc_config cfg;
-    ic_cc_config_default(&cfg);
-    ic_cc_config_set_isa(&cfg, b->isa);
-    cfg.flags[cfg.n_flags++] = "-Wall";
-    cfg.flags[cfg.n_flags++] = "-Wextra";
-    cfg.flags[cfg.n_flags++] = "-Werror";
-    return ic_cc_build(&cfg, c_path, b->so, &b->d);
-}
-
-static void *compile_thread(void *arg) {
-    build *b = arg;
-    b->status = compile_graph(b);
-    return NULL;
-}
-
-/* ---- running and comparing ----------------------------------------------------------- */
-
-/* Input value ranges by name (default: f32 [-3, 3), integers [-6, 6)). */
-typedef struct range {
-    const char *name; /* graph input name */
-    double lo, hi;    /* uniform range (integers: floored) */
-} range;
-
-static void alloc_inputs(const ic_graph *g, const range *ranges, uint64_t seed, ic_tensor *in) {
-    ic_test_rng r;
-    ic_test_rng_seed(&r, seed);
-    for (uint32_t i = 0; i < g->n_inputs; i++) {
-        const ic_value *v = &g->values[g->inputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &in[i], NULL), IC_OK);
-        double lo = -3, hi = 3;
-        if (ic_dtype_is_int(v->dtype)) lo = -6, hi = 6;
-        for (const range *q = ranges; q && q->name; q++)
-            if (strcmp(q->name, v->name) == 0) lo = q->lo, hi = q->hi;
-        if (v->dtype == IC_DT_F16) {
-            uint16_t *p = in[i].data;
-            for (size_t k = 0; k < ic_tensor_numel(&in[i]); k++) p[k] = (uint16_t)ic_test_rng_next(&r);
-        } else {
-            ic_test_fill(&in[i], &r, lo, hi);
-        }
-    }
-}
-
-static inductc_tensor abi_tensor(const ic_tensor *t) {
-    return (inductc_tensor){.data = t->data, .dtype = t->dtype, .rank = t->shape.rank, .dims = t->shape.dims};
-}
-
-/* A loaded model with one instance. */
-typedef struct live {
-    ic_loaded_model lm; /* the .so */
-    inductc_model *m;   /* the instance */
-} live;
-
-static void open_model(build *b, live *l) {
-    if (b->status != IC_OK) fail_msg("compiling %s: %s", b->g->name, b->d.msg);
-    ic_diag d = {0};
-    if (ic_model_load(b->so, &l->lm, &d) != IC_OK) fail_msg("loading %s: %s", b->so, d.msg);
-    inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = 2};
-    if (l->lm.create(&mo, &l->m) != 0) fail_msg("create %s: %s", b->g->name, l->lm.last_error(NULL));
-}
-
-static void close_model(live *l) {
-    l->lm.destroy(l->m);
-    ic_model_unload(&l->lm);
-}
-
-/* Runs the model on in; outputs allocated like the graph's and poisoned first. */
-static int run_model(live *l, const ic_graph *g, const ic_tensor *in, ic_tensor *outs) {
-    inductc_tensor ti[32], to[160];
-    assert_true(g->n_inputs <= 32 && g->n_outputs <= 160);
-    for (uint32_t i = 0; i < g->n_inputs; i++) ti[i] = abi_tensor(&in[i]);
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        const ic_value *v = &g->values[g->outputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &outs[i], NULL), IC_OK);
-        memset(outs[i].data, 0xA5, ic_tensor_nbytes(&outs[i])); /* catch unwritten elements */
-        to[i] = abi_tensor(&outs[i]);
-    }
-    return l->lm.run(l->m, ti, g->n_inputs, to, g->n_outputs);
-}
-
-/* Runs the model and the interpreter on the same inputs and compares every output. */
-static void check_build(build *b, const range *ranges, double atol) {
-    live l;
-    open_model(b, &l);
-    const ic_graph *g = b->g;
-    ic_tensor in[32], want[160], got[160];
-    ic_diag d = {0};
-    alloc_inputs(g, ranges, 4321, in);
-    if (ic_interp_run(g, in, want, &d) != IC_OK) fail_msg("interp %s: %s", g->name, d.msg);
-    if (run_model(&l, g, in, got) != 0) fail_msg("run %s: %s", g->name, l.lm.last_error(l.m));
-    int ok = 1;
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        char what[160];
-        snprintf(what, sizeof what, "%s/%s", g->name, g->values[g->outputs[i]].name);
-        if (want[i].dtype == IC_DT_F16)
-            ok &= memcmp(got[i].data, want[i].data, ic_tensor_nbytes(&want[i])) == 0;
-        else if (want[i].dtype == IC_DT_F32)
-            ok &= ic_test_allclose(&got[i], &want[i], 1e-5, atol, what);
-        else
-            ok &= ic_test_allclose(&got[i], &want[i], 0, 0, what);
-        ic_tensor_free(&got[i]);
-        ic_tensor_free(&want[i]);
-    }
-    for (uint32_t i = 0; i < g->n_inputs; i++) ic_tensor_free(&in[i]);
-    close_model(&l);
-    if (!ok) fail_msg("%s: outputs differ from the interpreter (generated C in %s)", g->name, b->dir);
+/* Runs b's model and the interpreter on the same inputs and compares every
+ * output: f32 within rtol 1e-5 and atol, everything else exactly. */
+static void check_build(const ic_test_build *b, const ic_test_range *ranges, double atol) {
+    ic_test_check_build(b, ranges, 4321, 1e-5, atol);
 }
 
 /* ---- the graphs ------------------------------------------------------------------------ */
@@ -259,7 +104,7 @@ static ic_graph *graph_pointwise(const char *name) {
     return g;
 }
 
-static const range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {NULL, 0, 0}};
+static const ic_test_range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {NULL, 0, 0}};
 
 static ic_graph *graph_reduce(void) {
     ic_graph *g = ic_test_graph_new("ext_reduce");
@@ -327,7 +172,7 @@ static ic_graph *graph_reduce(void) {
     return g;
 }
 
-static const range r_reduce[] = {{"px", 0.8, 1.25}, {"xs", -1, 1}, {"ti", 0, 4}, {"xi", -9, 9}, {NULL, 0, 0}};
+static const ic_test_range r_reduce[] = {{"px", 0.8, 1.25}, {"xs", -1, 1}, {"ti", 0, 4}, {"xi", -9, 9}, {NULL, 0, 0}};
 
 static ic_graph *graph_index(void) {
     ic_graph *g = ic_test_graph_new("ext_index");
@@ -397,7 +242,7 @@ static ic_graph *graph_index(void) {
     return g;
 }
 
-static const range r_index[] = {{"i4", -4, 4}, {"k4", -4, 4}, {"i5", -5, 5}, {"t2", -4, 4}, {"t3", -4, 4}, {"b1", -5, 5},
+static const ic_test_range r_index[] = {{"i4", -4, 4}, {"k4", -4, 4}, {"i5", -5, 5}, {"t2", -4, 4}, {"t3", -4, 4}, {"b1", -5, 5},
                                 {"tl", -6, 6}, {"d4", -2, 2}, {"q6", -3, 3}, {"li", -6, 6}, {"s1", -2, 2},
                                 {"sl", -3, 3}, {"bs", -3, 3}, {NULL, 0, 0}};
 
@@ -542,50 +387,28 @@ static ic_graph *graph_errors(void) {
 /* ---- tests ----------------------------------------------------------------------------- */
 
 enum { B_POINTWISE, B_POINTWISE_SSE, B_FUSED, B_REDUCE, B_INDEX, B_LAYOUT, B_RESIZE, B_NORM, B_ERRORS, N_BUILDS };
-static build g_builds[N_BUILDS];
+static ic_test_build g_builds[N_BUILDS];
 
 static int setup_all(void **state) {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_tmp_root, sizeof g_tmp_root, "%s/ic_ops_ext_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(g_tmp_root)) return -1;
+    if (ic_test_build_root_init("ic_ops_ext") != 0) return -1;
     g_builds[B_POINTWISE].g = graph_pointwise("ext_pointwise");
-    g_builds[B_POINTWISE_SSE] = (build){.g = graph_pointwise("ext_pointwise_sse"), .isa = "sse"};
-    g_builds[B_FUSED] = (build){.g = graph_fused(), .lower = true};
+    g_builds[B_POINTWISE_SSE] = (ic_test_build){.g = graph_pointwise("ext_pointwise_sse"), .isa = "sse"};
+    g_builds[B_FUSED] = (ic_test_build){.g = graph_fused(), .lower = true};
     g_builds[B_REDUCE].g = graph_reduce();
     g_builds[B_INDEX].g = graph_index();
     g_builds[B_LAYOUT].g = graph_layout();
     g_builds[B_RESIZE].g = graph_resize();
     g_builds[B_NORM].g = graph_norm();
     g_builds[B_ERRORS].g = graph_errors();
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int par = cpus > 0 ? (int)(cpus > 4 ? 8 : cpus * 2) : 2;
-    for (int i = 0; i < N_BUILDS; i += par) {
-        pthread_t th[8];
-        int k = 0;
-        for (; k < par && i + k < N_BUILDS; k++) pthread_create(&th[k], NULL, compile_thread, &g_builds[i + k]);
-        for (int j = 0; j < k; j++) pthread_join(th[j], NULL);
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    fprintf(stderr, "test_ops_ext_codegen: compiled %d models in %.2f s\n", N_BUILDS,
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    ic_test_compile_all(g_builds, N_BUILDS, "test_ops_ext_codegen");
     return 0;
 }
 
 static int teardown_all(void **state) {
     (void)state;
     for (int i = 0; i < N_BUILDS; i++) ic_graph_destroy(g_builds[i].g);
-    if (!getenv("IC_KEEP_TMP")) {
-        char *argv[] = {"rm", "-rf", g_tmp_root, NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-            execvp("rm", argv);
-            _exit(127);
-        }
-        if (pid > 0) waitpid(pid, NULL, 0);
-    }
+    ic_test_build_root_remove();
     return 0;
 }
 
@@ -626,15 +449,15 @@ static void test_resize(void **state) {
 
 static void test_norm(void **state) {
     (void)state;
-    static const range r[] = {{"sc", 0.5, 1.5}, {"s8", 0.5, 1.5}, {NULL, 0, 0}};
+    static const ic_test_range r[] = {{"sc", 0.5, 1.5}, {"s8", 0.5, 1.5}, {NULL, 0, 0}};
     check_build(&g_builds[B_NORM], r, 1e-5);
 }
 
 /* run() must fail with a message containing want; the interpreter agrees it is an error. */
-static void expect_run_error(live *l, const ic_graph *g, ic_tensor *in, const char *want) {
+static void expect_run_error(ic_test_live *l, const ic_graph *g, ic_tensor *in, const char *want) {
     ic_tensor outs[8], ref[8];
     ic_diag d = {0};
-    int rc = run_model(l, g, in, outs);
+    int rc = ic_test_run(l, g, in, outs);
     const char *msg = l->lm.last_error(l->m);
     if (rc == 0 || !strstr(msg, want)) fail_msg("run: rc %d, message '%s', wanted '%s'", rc, msg, want);
     for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
@@ -643,25 +466,25 @@ static void expect_run_error(live *l, const ic_graph *g, ic_tensor *in, const ch
 
 static void test_index_errors(void **state) {
     (void)state;
-    build *b = &g_builds[B_ERRORS];
-    live l;
-    open_model(b, &l);
+    ic_test_build *b = &g_builds[B_ERRORS];
+    ic_test_live l;
+    ic_test_open(b, &l, 2);
     const ic_graph *g = b->g;
     ic_tensor in[4], outs[8];
-    alloc_inputs(g, NULL, 7, in);
+    ic_test_make_inputs(g, NULL, 7, in);
     int64_t *idx = in[1].data;
     idx[0] = 2, idx[1] = -3;
-    assert_int_equal(run_model(&l, g, in, outs), 0);
+    assert_int_equal(ic_test_run(&l, g, in, outs), 0);
     for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
     idx[1] = 3;
     expect_run_error(&l, g, in, "gather_elements %gather_elements_0: index 3 out of range for axis 0 of size 3");
     idx[1] = -4;
     expect_run_error(&l, g, in, "index -4 out of range for axis 0 of size 3");
     idx[1] = 1;
-    assert_int_equal(run_model(&l, g, in, outs), 0); /* the next good run works */
+    assert_int_equal(ic_test_run(&l, g, in, outs), 0); /* the next good run works */
     for (uint32_t i = 0; i < g->n_outputs; i++) ic_tensor_free(&outs[i]);
     for (uint32_t i = 0; i < g->n_inputs; i++) ic_tensor_free(&in[i]);
-    close_model(&l);
+    ic_test_close(&l);
 }
 
 /* Each index op's own message: a one-op model per op, built here (these compile quickly). */
@@ -671,7 +494,7 @@ static void test_index_error_messages(void **state) {
     const char *want[] = {"gather_nd %y: index 5 out of range for axis 0 of size 3",
                           "scatter_elements %y: index 5 out of range for axis 0 of size 3",
                           "scatter_nd %y: index 5 out of range for axis 0 of size 3"};
-    build bs[3];
+    ic_test_build bs[3];
     for (int k = 0; k < 3; k++) {
         ic_graph *g = ic_test_graph_new(ic_op_get(ops[k])->name);
         uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 4)), idx = ic_test_input(g, "idx", IC_DT_I64, S2(2, 1));
@@ -680,25 +503,23 @@ static void test_index_error_messages(void **state) {
                                                   : OP(g, ops[k], IN(x, idx, ic_test_input(g, "u", IC_DT_F32, S2(2, 1))), NOATTRS);
         g->values[v].name = "y";
         assert_true(ic_graph_add_output(g, v));
-        bs[k] = (build){.g = g};
+        bs[k] = (ic_test_build){.g = g};
     }
-    pthread_t th[3];
-    for (int k = 0; k < 3; k++) pthread_create(&th[k], NULL, compile_thread, &bs[k]);
-    for (int k = 0; k < 3; k++) pthread_join(th[k], NULL);
+    ic_test_compile_all(bs, 3, "test_index_error_messages");
     for (int k = 0; k < 3; k++) {
-        live l;
-        open_model(&bs[k], &l);
+        ic_test_live l;
+        ic_test_open(&bs[k], &l, 2);
         ic_tensor in[3];
-        alloc_inputs(bs[k].g, NULL, 9, in);
+        ic_test_make_inputs(bs[k].g, NULL, 9, in);
         int64_t *idx = in[1].data;
         idx[0] = 0, idx[1] = 5;
         expect_run_error(&l, bs[k].g, in, want[k]);
         idx[1] = -3;
         ic_tensor outs[1];
-        assert_int_equal(run_model(&l, bs[k].g, in, outs), 0);
+        assert_int_equal(ic_test_run(&l, bs[k].g, in, outs), 0);
         ic_tensor_free(&outs[0]);
         for (uint32_t i = 0; i < bs[k].g->n_inputs; i++) ic_tensor_free(&in[i]);
-        close_model(&l);
+        ic_test_close(&l);
         ic_graph_destroy(bs[k].g);
     }
 }
