@@ -360,6 +360,37 @@ static dmd md_dense(const int64_t *dims, int rank, int nd) {
     return md_perm(&s, nd, PERM_ID);
 }
 
+/* With a 2-D right operand, the batch dims of a dense left operand are just
+ * more rows: [b..., M, K] x [K, N] is one [b...*M, K] x [K, N] GEMM instead of
+ * prod(b) small ones (nn.MultiheadAttention's sequence-first [L, 1, E]
+ * inputs would otherwise run L matrix-vector products). Rewrites a, dst and
+ * every binary post-op operand to rank 2; false (nothing changed) when an
+ * operand broadcasts over some rows but not all, which rank 2 cannot say. */
+static bool collapse_batch_rows(const cg_ctx *c, lib_group *lg, dmd *a, dmd *dst) {
+    int nd = dst->nd;
+    int64_t rows = 1;
+    for (int i = 0; i < nd - 1; i++) rows *= dst->dims[i];
+    dmd src1[MAX_POST];
+    for (int k = 0; k < lg->n_post; k++) {
+        if (lg->post[k].operand == IC_NONE) continue;
+        const ic_shape *s = &c->g->values[lg->post[k].operand].shape;
+        ic_shape p = {.rank = nd};
+        for (int i = 0; i < nd; i++) p.dims[i] = i < nd - s->rank ? 1 : s->dims[i - (nd - s->rank)];
+        bool all_rows = true, no_rows = true;
+        for (int i = 0; i < nd - 1; i++) {
+            all_rows &= p.dims[i] == dst->dims[i];
+            no_rows &= p.dims[i] == 1;
+        }
+        if (!all_rows && !no_rows) return false;
+        src1[k] = md_dense((int64_t[]){no_rows ? 1 : rows, p.dims[nd - 1]}, 2, 2);
+    }
+    for (int k = 0; k < lg->n_post; k++)
+        if (lg->post[k].operand != IC_NONE) lg->post[k].src1 = src1[k];
+    *a = md_dense((int64_t[]){rows, a->dims[nd - 1]}, 2, 2);
+    *dst = md_dense((int64_t[]){rows, dst->dims[nd - 1]}, 2, 2);
+    return true;
+}
+
 static ic_status emit_matmul(cg_ctx *c, uint32_t gi) {
     const ic_node *n = &c->g->nodes[c->groups[gi].nodes[0]];
     const ic_value *va = cg_val(c, n->inputs[0]), *vb = cg_val(c, n->inputs[1]), *out = cg_val(c, n->outputs[0]);
@@ -385,6 +416,7 @@ static ic_status emit_matmul(cg_ctx *c, uint32_t gi) {
     if (lg.n_post && out->shape.rank != nd)
         return ic_diag_set(c->d, IC_ERR_INVALID, "internal error: matmul group %u has an epilogue on a 1-D result", gi);
     lg.serial = (double)ic_value_numel(out) * (double)a.dims[nd - 1] < SERIAL_WORK;
+    if (nd > 2 && sb.rank == 2 && collapse_batch_rows(c, &lg, &a, &dst)) b = md_dense(sb.dims, 2, 2);
     uint32_t k = create_matmul(c, gi, &lg, &a, &b, &dst, NULL, 1.0, n->inputs[1], IC_NONE);
     char ab[128], bb[128] = "NULL";
     ptr_str(c, n->inputs[0], ab, sizeof ab);

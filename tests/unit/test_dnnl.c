@@ -299,6 +299,31 @@ static void test_matmul_gemm(void **state) {
     ic_graph_destroy(g);
 }
 
+/* [b..., M, K] x [K, N] runs as one [b...*M, K] GEMM (sequence-first attention
+ * inputs [L, 1, E] would otherwise be L matrix-vector products), its post-op
+ * operands (bias, residual: all rows or none) collapsed with it. */
+static void test_matmul_batch_rows(void **state) {
+    (void)state;
+    ic_test_rng r;
+    ic_test_rng_seed(&r, 16);
+    ic_graph *g = new_graph("batch_rows");
+    uint32_t x = input(g, s3(37, 1, 24)), w = cst(g, s2(24, 40), &r, -1, 1);
+    uint32_t bias = cst(g, s1(40), &r, -1, 1), res = input(g, s3(37, 1, 40));
+    uint32_t y = OP0(g, IC_OP_ADD, IN(bias, OP0(g, IC_OP_MATMUL, IN(x, w))));
+    output(g, OP0(g, IC_OP_RELU, IN(OP0(g, IC_OP_ADD, IN(y, res)))));                       /* bias, residual, relu */
+    uint32_t x4 = input(g, (ic_shape){.rank = 4, .dims = {2, 3, 5, 24}});
+    output(g, OP0(g, IC_OP_MUL, IN(OP0(g, IC_OP_MATMUL, IN(x4, w)), input(g, (ic_shape){.rank = 4, .dims = {2, 3, 5, 40}}))));
+    output(g, OP0(g, IC_OP_MATMUL, IN(input(g, s3(4, 6, 24)), input(g, s2(24, 9)))));     /* run-time B */
+    compiled *cm = calloc(1, sizeof *cm);
+    check_graph(g, cm, 6);
+    assert_non_null(strstr(cm->c_text, ".a = {2, {37, 24}")); /* the [37, 1, 24] input as 37 rows */
+    assert_non_null(strstr(cm->c_text, ".a = {2, {24, 24}")); /* the run-time B case */
+    assert_non_null(strstr(cm->c_text, ".a = {2, {30, 24}")); /* [2, 3, 5, 24] as 30 rows */
+    ic_model_unload(&cm->lm);
+    free(cm);
+    ic_graph_destroy(g);
+}
+
 /* One conv feeding each unary epilogue op: each pair becomes one group. */
 static void test_eltwise_post_ops(void **state) {
     (void)state;
@@ -557,6 +582,7 @@ int main(void) {
         cmocka_unit_test(test_conv_configs),
         cmocka_unit_test(test_conv_transpose),
         cmocka_unit_test(test_matmul_gemm),
+        cmocka_unit_test(test_matmul_batch_rows),
         cmocka_unit_test(test_eltwise_post_ops),
         cmocka_unit_test(test_binary_post_ops),
         cmocka_unit_test(test_layout_between_convs),
