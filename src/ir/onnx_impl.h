@@ -95,6 +95,7 @@ extern const onnx_op_entry ic_onnx_ops_math[];  /* onnx_ops_math.c: elementwise,
 extern const onnx_op_entry ic_onnx_ops_nn[];    /* onnx_ops_nn.c: matmul, conv, pooling, normalisation, softmax */
 extern const onnx_op_entry ic_onnx_ops_shape[]; /* onnx_ops_shape.c: shapes, views, data movement, constants */
 extern const onnx_op_entry ic_onnx_ops_misc[];  /* onnx_ops_misc.c: losses and other composites */
+extern const onnx_op_entry ic_onnx_ops_einsum[]; /* onnx_einsum.c: Einsum as transposes and matmuls */
 
 /* --- windows (onnx_ops_nn.c, onnx_ops_nn3d.c) ----------------------------------------- */
 

@@ -152,7 +152,7 @@ static ic_status unsup_report(const unsup_list *l, ic_diag *d) {
 
 static onnx_map_fn find_mapper(const char *op_type) {
     static const onnx_op_entry *const tables[] = {ic_onnx_ops_math, ic_onnx_ops_nn, ic_onnx_ops_shape,
-                                                  ic_onnx_ops_misc};
+                                                  ic_onnx_ops_misc, ic_onnx_ops_einsum};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const onnx_op_entry *e = tables[t]; e->op_type; e++)
             if (strcmp(e->op_type, op_type) == 0) return e->map;

@@ -712,6 +712,151 @@ static void test_output_names(void **state) {
 }
 
 /* Every unsupported op type in one message, with opset and node names. */
+/* ------------------------------------------------------------------------- */
+/* Einsum                                                                    */
+/* ------------------------------------------------------------------------- */
+
+/* The reference: every assignment of the letters of ref (an explicit
+ * equation, ellipses spelled out as letters), size-1 dims broadcast, the
+ * products summed into the output. */
+static void naive_einsum(const char *ref, const ic_tensor *in, int n_in, ic_tensor *out) {
+    const char *terms[8];
+    int tlen[8], k = 0;
+    const char *arrow = strstr(ref, "->"), *p = ref;
+    while (p < arrow) {
+        const char *e = p;
+        while (e < arrow && *e != ',') e++;
+        terms[k] = p, tlen[k++] = (int)(e - p);
+        p = e + 1;
+    }
+    assert_int_equal(k, n_in);
+    const char *o = arrow + 2;
+    int olen = (int)strlen(o);
+    char letters[32];
+    int64_t size[128] = {0};
+    int nl = 0;
+    for (int t = 0; t < k; t++)
+        for (int i = 0; i < tlen[t]; i++) {
+            char c = terms[t][i];
+            int64_t dsz = in[t].shape.dims[i];
+            if (!size[(int)c]) letters[nl++] = c;
+            if (dsz > size[(int)c]) size[(int)c] = dsz;
+        }
+    ic_shape os = {.rank = olen};
+    for (int i = 0; i < olen; i++) os.dims[i] = size[(int)o[i]];
+    ic_diag d;
+    assert_int_equal(ic_tensor_alloc(IC_DT_F32, &os, out, &d), IC_OK);
+    size_t on = ic_tensor_numel(out);
+    double *acc = calloc(on ? on : 1, sizeof *acc);
+    int64_t val[128] = {0};
+    for (;;) {
+        double prod = 1;
+        for (int t = 0; t < k; t++) {
+            size_t off = 0;
+            for (int i = 0; i < tlen[t]; i++) {
+                int64_t dsz = in[t].shape.dims[i];
+                off = off * (size_t)dsz + (size_t)(dsz == 1 ? 0 : val[(int)terms[t][i]]);
+            }
+            prod *= ((const float *)in[t].data)[off];
+        }
+        size_t off = 0;
+        for (int i = 0; i < olen; i++) off = off * (size_t)os.dims[i] + (size_t)val[(int)o[i]];
+        acc[off] += prod;
+        int l = 0; /* next assignment, odometer-style */
+        while (l < nl && ++val[(int)letters[l]] == size[(int)letters[l]]) val[(int)letters[l++]] = 0;
+        if (l == nl) break;
+    }
+    for (size_t i = 0; i < on; i++) ((float *)out->data)[i] = (float)acc[i];
+    free(acc);
+}
+
+static void test_einsum(void **state) {
+    (void)state;
+    static const struct {
+        const char *eq;   /* the ONNX equation */
+        const char *ref;  /* the same, explicit, ellipses as letters */
+        int n;            /* operands */
+        int rank[3];      /* their ranks */
+        int64_t dims[3][4]; /* and dims */
+    } cases[] = {
+        {"ij,jk->ik", "ij,jk->ik", 2, {2, 2}, {{3, 4}, {4, 5}}},
+        {"bij, bjk -> bik", "bij,bjk->bik", 2, {3, 3}, {{2, 3, 4}, {2, 4, 5}}},
+        {"bij,bkj->bik", "bij,bkj->bik", 2, {3, 3}, {{2, 3, 4}, {2, 5, 4}}},
+        {"ij->ji", "ij->ji", 1, {2}, {{3, 4}}},
+        {"ii->i", "ii->i", 1, {2}, {{4, 4}}},
+        {"ii", "ii->", 1, {2}, {{4, 4}}},          /* implicit output: the trace */
+        {"iij->j", "iij->j", 1, {3}, {{3, 3, 4}}}, /* a diagonal, then summed */
+        {"ij,ij->", "ij,ij->", 2, {2, 2}, {{3, 4}, {3, 4}}},
+        {"i,j", "i,j->ij", 2, {1, 1}, {{3}, {5}}},
+        {"iJ,Jk", "iJ,Jk->ik", 2, {2, 2}, {{3, 4}, {4, 2}}}, /* implicit, upper case */
+        {"ijk->", "ijk->", 1, {3}, {{2, 3, 4}}},
+        {"ij->i", "ij->i", 1, {2}, {{3, 4}}},
+        {"bhid,bhjd->bhij", "bhid,bhjd->bhij", 2, {4, 4}, {{2, 3, 5, 4}, {2, 3, 6, 4}}},
+        {"...ij,...jk->...ik", "yzij,zjk->yzik", 2, {4, 3}, {{2, 1, 3, 4}, {5, 4, 2}}}, /* broadcast ellipsis */
+        {"...i->...", "abi->ab", 1, {3}, {{2, 3, 4}}},
+        {"abc,cd,de->abe", "abc,cd,de->abe", 3, {3, 2, 2}, {{2, 3, 4}, {4, 5}, {5, 6}}},
+        {"ij,jk,kl", "ij,jk,kl->il", 3, {2, 2, 2}, {{2, 3}, {3, 4}, {4, 2}}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        builder b;
+        builder_init(&b, 13);
+        char ins[16] = "";
+        const char *names[3] = {"a", "b", "c"};
+        for (int i = 0; i < cases[c].n; i++) {
+            add_input(&b, names[i], ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, cases[c].rank[i], cases[c].dims[i]);
+            strcat(ins, i ? " " : "");
+            strcat(ins, names[i]);
+        }
+        attr_str(&b, node(&b, "Einsum", "einsum", ins, "y"), "equation", cases[c].eq);
+        add_output(&b, "y");
+        ic_graph *g = import_ok(&b);
+        ic_tensor in[3], got[1], want;
+        ic_test_rng r;
+        ic_test_rng_seed(&r, 100 + c);
+        for (int i = 0; i < cases[c].n; i++) {
+            ic_shape sh = {.rank = cases[c].rank[i]};
+            memcpy(sh.dims, cases[c].dims[i], sizeof(int64_t) * (size_t)sh.rank);
+            ic_diag d;
+            assert_int_equal(ic_tensor_alloc(IC_DT_F32, &sh, &in[i], &d), IC_OK);
+            ic_test_fill(&in[i], &r, -1, 1);
+        }
+        interp(g, in, got);
+        naive_einsum(cases[c].ref, in, cases[c].n, &want);
+        char what[64];
+        snprintf(what, sizeof what, "einsum '%s'", cases[c].eq);
+        assert_true(ic_test_allclose(&got[0], &want, 1e-5, 1e-6, what));
+        assert_int_equal(count_ops(g, IC_OP_MATMUL), cases[c].n - 1); /* one GEMM per contraction */
+        for (int i = 0; i < cases[c].n; i++) ic_tensor_free(&in[i]);
+        ic_tensor_free(&got[0]);
+        ic_tensor_free(&want);
+        ic_graph_destroy(g);
+        builder_free(&b);
+    }
+    /* malformed equations: one clear line each */
+    static const struct {
+        const char *eq;   /* equation */
+        const char *want; /* in the message */
+    } bad[] = {
+        {"ij,jk->ik", "names 2 operands, the node has 1"},
+        {"ijk->i", "does not fit an input of rank 2"},
+        {"ij->iz", "output letter 'z'"},
+        {"i1->i", "'1' is not a letter"},
+    };
+    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+        static const int64_t d2[2] = {3, 4};
+        builder b;
+        builder_init(&b, 13);
+        add_input(&b, "a", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, d2);
+        attr_str(&b, node(&b, "Einsum", "einsum", "a", "y"), "equation", bad[c].eq);
+        add_output(&b, "y");
+        ic_graph *g;
+        ic_diag d;
+        assert_int_not_equal(import_b(&b, "m.onnx", NULL, &g, &d), IC_OK);
+        if (!strstr(d.msg, bad[c].want)) fail_msg("'%s': message '%s' lacks '%s'", bad[c].eq, d.msg, bad[c].want);
+        builder_free(&b);
+    }
+}
+
 static void test_unsupported_list(void **state) {
     (void)state;
     static const int64_t d2[1] = {2};
@@ -951,6 +1096,7 @@ int main(void) {
         cmocka_unit_test(test_output_names),
         cmocka_unit_test(test_unsupported_list),
         cmocka_unit_test(test_dynamic_dims),
+        cmocka_unit_test(test_einsum),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_bindings_and_demotion),
         cmocka_unit_test(test_fold_limit),
