@@ -10,11 +10,21 @@ Timing rounds are interleaved (every engine once per round, in rotating
 order); the table shows medians over all timed runs and the ratios
 eager / inductc and ORT / inductc (> 1: inductc faster). Outputs are checked
 against PyTorch: relerr = max |out - ref| / max |ref|.
+
+Per layer: inductc's kernel groups are timed by `inductc run --profile`
+(one extra run of --iters after the timed rounds) and summed by the ONNX
+name prefix of their result (/l1/ = layer 1, /l2/ = layer 2; csr_build is
+the per-run CSR shared by both layers; the rest, e.g. the degree count and
+the activation between layers, is "other"); PyTorch eager's layers are timed
+with forward hooks on model.l1 / model.l2 in the same rounds. ONNX Runtime is
+timed per model only.
 Work files go to $GNN_BENCH_DIR (default /tmp/inductc-gnn-bench).
 """
 import argparse
+import ctypes
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -68,6 +78,19 @@ def inductc_times(inductc, so, inputs, threads, iters):
     return json.loads(out.strip().splitlines()[-1])["median_ms"]
 
 
+class LayerTimer:
+    """Forward hooks timing model.l1 and model.l2 (ms per call, appended to .ms[name])."""
+
+    def __init__(self, model):
+        self.ms = {"l1": [], "l2": []}
+        self.t0 = {}
+        for name in self.ms:
+            layer = getattr(model, name)
+            layer.register_forward_pre_hook(lambda m, a, n=name: self.t0.__setitem__(n, time.perf_counter()))
+            layer.register_forward_hook(
+                lambda m, a, o, n=name: self.ms[n].append((time.perf_counter() - self.t0[n]) * 1e3))
+
+
 def eager_times(model, args, threads, iters):
     torch.set_num_threads(threads)
     ts = []
@@ -78,6 +101,85 @@ def eager_times(model, args, threads, iters):
             model(*args)
             ts.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(ts)
+
+
+def inductc_profile(inductc, so, inputs, threads, iters):
+    """ms per run of every kernel group (`inductc run --profile`), summed per layer."""
+    cmd = [inductc, "run", so, "--iters", str(iters), "--warmup", "1", "--threads", str(threads), "--profile"]
+    for k, v in inputs.items():
+        cmd += ["--input", f"{k}={v}"]
+    out = sh(cmd, env=dict(os.environ, OMP_NUM_THREADS=str(threads))).stdout + ""
+    layers = {"l1": 0.0, "l2": 0.0, "csr_build": 0.0, "other": 0.0}
+    spmm = []
+    for line in out.splitlines():
+        m = re.match(r"^\s+([\d.]+)\s+[\d.]+%\s+(\S+)\s+(.*)$", line)
+        if not m:
+            continue
+        ms, ops, name = float(m.group(1)), m.group(2), m.group(3).strip()
+        key = "l1" if name.startswith("/l1/") else "l2" if name.startswith("/l2/") else \
+            "csr_build" if ops == "csr_build" else "other"
+        layers[key] += ms
+        if ops == "spmm":
+            spmm.append((name, ms))
+    return layers, spmm
+
+
+class CModel:
+    """A compiled model called in process through its C ABI (include/inductc/model.h) on
+    64-byte aligned numpy buffers, as the triad's buffers are: `inductc run` reads inputs
+    into calloc'ed memory, 16 bytes past a page start, which splits every 256-byte row of
+    x over five cache lines instead of four and rules out streaming stores."""
+
+    class Tensor(ctypes.Structure):
+        _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                    ("dims", ctypes.POINTER(ctypes.c_int64))]
+
+    class Options(ctypes.Structure):
+        _fields_ = [("struct_size", ctypes.c_uint32), ("num_threads", ctypes.c_int32)]
+
+    DTYPES = {np.dtype(np.float32): 1, np.dtype(np.int32): 6, np.dtype(np.int64): 7}
+
+    def __init__(self, so, threads):
+        self.lib = ctypes.CDLL(so)
+        self.lib.inductc_model_last_error.restype = ctypes.c_char_p
+        self.m = ctypes.c_void_p()
+        opts = CModel.Options(ctypes.sizeof(CModel.Options), threads)
+        if self.lib.inductc_model_create(ctypes.byref(opts), ctypes.byref(self.m)):
+            raise RuntimeError(self.lib.inductc_model_last_error(None))
+
+    @staticmethod
+    def _tensors(arrays):
+        """ABI tensors over arrays (which the caller keeps alive), and their dims arrays."""
+        ts = (CModel.Tensor * len(arrays))()
+        dims = [(ctypes.c_int64 * max(a.ndim, 1))(*a.shape) for a in arrays]
+        for t, a, d in zip(ts, arrays, dims):
+            t.data, t.dtype, t.rank, t.dims = a.ctypes.data, CModel.DTYPES[a.dtype], a.ndim, d
+        return ts, dims
+
+    def time(self, inputs, outputs, iters):
+        """Median ms of iters runs after one warm-up."""
+        ins, outs = self._tensors(inputs), self._tensors(outputs)  # both (tensors, dims) stay alive here
+        ti, to = ins[0], outs[0]
+        ts = []
+        for i in range(iters + 1):
+            t0 = time.perf_counter()
+            if self.lib.inductc_model_run(self.m, ti, len(inputs), to, len(outputs)):
+                raise RuntimeError(self.lib.inductc_model_last_error(self.m))
+            if i:
+                ts.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(ts)
+
+    def close(self):
+        self.lib.inductc_model_destroy(self.m)
+
+
+def aligned(a):
+    """A copy of a whose data starts on a 64-byte boundary."""
+    buf = np.empty(a.nbytes + 64, np.uint8)
+    off = (-buf.ctypes.data) % 64
+    out = buf[off:off + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
 
 
 TRIAD_C = r"""
@@ -143,7 +245,7 @@ def main():
         np.save(f"{gdir}/edge_index.npy", ei)
         inputs = {"x": f"{gdir}/x.npy", "edge_index": f"{gdir}/edge_index.npy"}
         targs = (torch.from_numpy(x), torch.from_numpy(ei))
-        for mname in a.models.split(","):
+        for mname in filter(None, a.models.split(",")):
             model = models.build(mname, gname)
             onnx_path = f"{gdir}/{mname}.onnx"
             so = f"{gdir}/{mname}.so"
@@ -158,9 +260,12 @@ def main():
             ort.ask(cmd="load", model=onnx_path, threads=1, inputs=inputs)
             ort.ask(cmd="save", dir=gdir + "/ort")
             err_o = rel_err(np.load(f"{gdir}/ort/y.npy"), ref)
+            timer = LayerTimer(model)
             for t in threads:
                 ort.ask(cmd="load", model=onnx_path, threads=t, inputs=inputs)
                 res = {"inductc": [], "eager": [], "ort": []}
+                for v in timer.ms.values():
+                    v.clear()
                 for r in range(a.rounds):
                     order = ["inductc", "eager", "ort"]
                     order = order[r % 3:] + order[:r % 3]
@@ -177,6 +282,13 @@ def main():
                 rows.append(row)
                 print("%-6s %-5s T=%d  inductc %9.2f  eager %9.2f  ort %9.2f  eager/inductc %5.2fx  "
                       "ort/inductc %5.2fx  relerr inductc %.1e ort %.1e" % row, flush=True)
+                layers, spmm = inductc_profile(a.inductc, so, inputs, t, a.iters)
+                el1, el2 = (statistics.median(timer.ms[k]) if timer.ms[k] else float("nan") for k in ("l1", "l2"))
+                print("%-6s %-5s T=%d    per layer ms: inductc l1 %8.2f  l2 %8.2f  csr_build %7.2f  other %7.2f"
+                      "  | eager l1 %8.2f  l2 %8.2f" % (gname, mname, t, layers["l1"], layers["l2"], layers["csr_build"],
+                                                       layers["other"], el1, el2), flush=True)
+                print("%-6s %-5s T=%d    inductc aggregation (spmm) ms: %s" % (
+                    gname, mname, t, "  ".join("%s %.2f" % (n, ms) for n, ms in spmm)), flush=True)
         # the aggregation kernel alone vs a triad, same run
         n, e, _, _ = models.GRAPHS[gname]
         for f in (64, 128):
@@ -192,15 +304,25 @@ def main():
             sh([a.inductc, path, "-o", so])
             ag_in = {"x": f"{gdir}/ax{f}.npy", "src": f"{gdir}/src.npy", "dst": f"{gdir}/dst.npy", "w": f"{gdir}/w.npy"}
             nbytes = e * f * 4 + e * (8 + 8 + 4) + n * f * 4
+            arrays = [aligned(np.load(ag_in[k])) for k in ("x", "src", "dst", "w")]
+            y = aligned(np.zeros((n, f), np.float32))
             for t in threads:
-                ms, tri = [], []
+                cm = CModel(so, t)
+                ms, ams, tri = [], [], []
                 for _ in range(a.rounds):
                     ms.append(inductc_times(a.inductc, so, ag_in, t, a.iters))
+                    ams.append(cm.time(arrays, [y], a.iters))
                     tri.append(triad_gbs(t))
-                gbs = nbytes / (statistics.median(ms) * 1e-3) / 1e9
+                cm.close()
                 tr = statistics.median(tri)
-                print(f"{gname:6s} aggregate F={f:<3d} T={t}  {statistics.median(ms):8.2f} ms  {nbytes / 1e6:7.1f} MB  "
-                      f"{gbs:6.1f} GB/s  triad {tr:6.1f} GB/s  {100 * gbs / tr:5.1f}% of triad", flush=True)
+                layers, spmm = inductc_profile(a.inductc, so, ag_in, t, a.iters)
+                for how, v in (("aligned", ams), ("run", ms)):
+                    gbs = nbytes / (statistics.median(v) * 1e-3) / 1e9
+                    print(f"{gname:6s} aggregate F={f:<3d} T={t} {how:7s} {statistics.median(v):8.2f} ms  "
+                          f"{nbytes / 1e6:7.1f} MB  {gbs:6.1f} GB/s  triad {tr:6.1f} GB/s  {100 * gbs / tr:5.1f}% of triad",
+                          flush=True)
+                print(f"{gname:6s} aggregate F={f:<3d} T={t} profiled (run): csr_build {layers['csr_build']:.2f} ms, "
+                      f"spmm {sum(m for _, m in spmm):.2f} ms", flush=True)
     ort.close()
 
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "codegen/cg.h"
+#include "codegen/csr.h"
 #include "runtime/isa.h"
 
 /* CPU features the generated create() checks, per ISA. */
@@ -59,6 +60,9 @@ static ic_status emit_group(cg_ctx *c, uint32_t gi) {
         return cg_emit_layout(c, gi, n);
     case IC_OP_RESIZE: return cg_emit_resize(c, gi, n);
     case IC_OP_EDGE_AGGREGATE: return cg_emit_edge_aggregate(c, gi, n);
+    case IC_OP_CSR_BUILD: return cg_emit_csr_build(c, gi, n);
+    case IC_OP_SPMM: return cg_emit_spmm(c, gi, n);
+    case IC_OP_SEGMENT_REDUCE: return cg_emit_segment_reduce(c, gi, n);
     default: break;
     }
     switch (info->kind) {

@@ -318,14 +318,33 @@ ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, i
 
 int64_t ic_gather_nd_batch_dims(const ic_node *n) { return ic_attr_int(n, "batch_dims", 0); }
 
-ic_status ic_agg_params_get(const ic_node *n, const ic_shape *last, ic_agg_params *out, ic_diag *d) {
+ic_status ic_agg_reduction_of(const ic_node *n, ic_agg_reduction *out, ic_diag *d) {
     static const char *const names[] = {"sum", "mean", "max", "min"};
     const char *s = ic_attr_str(n, "reduction", "sum");
-    int r = -1;
     for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) r = i;
-    if (r < 0) return ic_diag_set(d, IC_ERR_INVALID, "edge_aggregate: reduction '%s' is not sum, mean, max or min", s);
-    out->red = (ic_agg_reduction)r;
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ic_agg_reduction)i;
+            return IC_OK;
+        }
+    return ic_diag_set(d, IC_ERR_INVALID, "%s: reduction '%s' is not sum, mean, max or min", ic_op_get(n->op)->name, s);
+}
+
+ic_status ic_spmm_params_get(const ic_node *n, const ic_shape *rowptr, ic_agg_params *out, ic_diag *d) {
+    IC_TRY(ic_agg_reduction_of(n, &out->red, d));
+    out->include_self = ic_attr_int(n, "include_self", 0) != 0;
+    out->scaled = ic_attr_int(n, "scaled", 0) != 0;
+    uint32_t base = out->scaled ? 4u : 3u;
+    if (n->n_inputs != base && n->n_inputs != base + 1)
+        return ic_diag_set(d, IC_ERR_INVALID, "spmm: %u inputs; want rowptr, col%s, x and optional data", n->n_inputs,
+                           out->scaled ? ", val" : "");
+    out->has_data = n->n_inputs == base + 1;
+    if (rowptr->rank != 1 || rowptr->dims[0] < 1) return ic_diag_set(d, IC_ERR_INVALID, "spmm: rowptr must be [N + 1]");
+    out->num_nodes = rowptr->dims[0] - 1;
+    return IC_OK;
+}
+
+ic_status ic_agg_params_get(const ic_node *n, const ic_shape *last, ic_agg_params *out, ic_diag *d) {
+    IC_TRY(ic_agg_reduction_of(n, &out->red, d));
     out->include_self = ic_attr_int(n, "include_self", 0) != 0;
     out->scaled = ic_attr_int(n, "scaled", 0) != 0;
     uint32_t base = out->scaled ? 4u : 3u;

@@ -73,6 +73,9 @@ static ic_interp_kernel kernel_for(ic_op op) {
     case IC_OP_SCATTER_ELEMENTS: return ic_interp_scatter_elements;
     case IC_OP_SCATTER_ND: return ic_interp_scatter_nd;
     case IC_OP_EDGE_AGGREGATE: return ic_interp_edge_aggregate;
+    case IC_OP_CSR_BUILD: return ic_interp_csr_build;
+    case IC_OP_SPMM: return ic_interp_spmm;
+    case IC_OP_SEGMENT_REDUCE: return ic_interp_segment_reduce;
     case IC_OP_TILE: return ic_interp_tile;
     case IC_OP_PAD: return ic_interp_pad;
     case IC_OP_TRILU: return ic_interp_trilu;

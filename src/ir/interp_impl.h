@@ -133,6 +133,9 @@ ic_status ic_interp_scatter_elements(const ic_node *n, const ic_tensor *const *i
 ic_status ic_interp_scatter_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_aggregate.c */
 ic_status ic_interp_edge_aggregate(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+ic_status ic_interp_csr_build(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);      /* interp_sparse.c */
+ic_status ic_interp_spmm(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);           /* interp_sparse.c */
+ic_status ic_interp_segment_reduce(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d); /* interp_sparse.c */
 /* interp_layout.c: tile pad trilu depth_to_space space_to_depth */
 ic_status ic_interp_tile(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_pad(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);

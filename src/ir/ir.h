@@ -292,6 +292,11 @@ typedef struct ic_agg_params {
 /* edge_aggregate: inputs x, src, dst [, scale if scaled] [, data]; last is
  * the shape of the node's last input (read only when it is data). */
 ic_status ic_agg_params_get(const ic_node *n, const ic_shape *last, ic_agg_params *out, ic_diag *d);
+/* "reduction" of edge_aggregate, spmm and segment_reduce: sum (default), mean, max, min. */
+ic_status ic_agg_reduction_of(const ic_node *n, ic_agg_reduction *out, ic_diag *d);
+/* spmm: inputs rowptr, col [, val if scaled], x [, data]; num_nodes is
+ * rowptr's length - 1 (rowptr must be a vector of at least one entry). */
+ic_status ic_spmm_params_get(const ic_node *n, const ic_shape *rowptr, ic_agg_params *out, ic_diag *d);
 
 /* tile's repeats: required, one entry >= 0 per input dim. */
 ic_status ic_tile_repeats(const ic_node *n, int32_t rank, int64_t out[IC_MAX_RANK], ic_diag *d);

@@ -305,6 +305,7 @@ ic_status ic_infer_ext(ic_graph *g, uint32_t node, ic_diag *d) {
     case IC_OP_RESIZE: return infer_resize(&c);
     case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH: return infer_d2s(&c);
     case IC_OP_EDGE_AGGREGATE: return infer_edge_aggregate(&c);
+    case IC_OP_CSR_BUILD: case IC_OP_SPMM: case IC_OP_SEGMENT_REDUCE: return ic_infer_sparse(g, node, d);
     default: return ic_diag_set(d, IC_ERR_UNSUPPORTED, "%s: no shape rule", c.op);
     }
 }

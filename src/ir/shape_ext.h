@@ -9,5 +9,7 @@
 
 /* Like ic_infer_node for one of the ops above; arity is already checked. */
 ic_status ic_infer_ext(ic_graph *g, uint32_t node, ic_diag *d);
+/* csr_build, spmm, segment_reduce (shape_sparse.c); ic_infer_ext calls it. */
+ic_status ic_infer_sparse(ic_graph *g, uint32_t node, ic_diag *d);
 
 #endif
