@@ -8,10 +8,10 @@
 typedef struct ic_tensor {
     ic_dtype dtype; /* element type */
     ic_shape shape; /* dims, row-major */
-    void *data;     /* numel * dtype size bytes (at least 1 byte allocated), owned */
+    void *data;     /* numel * dtype size bytes (at least 1 byte allocated), owned; free() releases it */
 } ic_tensor;
 
-/* Zero-filled tensor of the given type; IC_ERR_NOMEM or IC_ERR_INVALID on overflow. */
+/* Zero-filled tensor of the given type, its data 64-byte aligned; IC_ERR_NOMEM or IC_ERR_INVALID on overflow. */
 ic_status ic_tensor_alloc(ic_dtype dtype, const ic_shape *shape, ic_tensor *out, ic_diag *d);
 void ic_tensor_free(ic_tensor *t);
 size_t ic_tensor_numel(const ic_tensor *t);
