@@ -608,7 +608,7 @@ static ic_status parse_input(parser *p) {
 static ic_status parse_output(parser *p) {
     IC_TRY(next(p));
     for (;;) {
-        uint32_t v;
+        uint32_t v = IC_NONE;
         IC_TRY(use_value(p, &v));
         if (!ic_graph_add_output(p->g, v)) return nomem(p);
         if (p->tok.kind != IC_TOK_COMMA) break;

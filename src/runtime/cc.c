@@ -380,7 +380,7 @@ static ic_status hash_headers(const char *dir, int depth, ic_strbuf *out, ic_dia
     if (s == IC_OK) qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n && s == IC_OK; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path) continue;
         struct stat st;
         if (stat(path, &st) != 0) continue;
         size_t len = strlen(names[i]);

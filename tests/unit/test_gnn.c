@@ -112,7 +112,7 @@ static void free_all(ic_tensor *t, uint32_t n) {
 }
 
 static ic_tensor load_npy(const char *name) {
-    char path[512];
+    char path[1024];
     snprintf(path, sizeof path, FIX "%s", name);
     ic_tensor t;
     ic_diag d = {0};

@@ -153,7 +153,7 @@ static void test_lit_files_round_trip_byte_for_byte(void **state) {
     int checked = 0;
     for (int i = 0; i < n_found; i++) {
         if (ends_with(found[i], ".err.graph")) continue;
-        size_t len;
+        size_t len = 0;
         char *text = slurp(found[i], &len);
         assert_non_null(text);
         char *want = strip_comment_lines(text);
@@ -222,7 +222,7 @@ static void test_lit_error_files_fail_with_their_expected_message(void **state) 
     int checked = 0;
     for (int i = 0; i < n_found; i++) {
         if (!ends_with(found[i], ".err.graph")) continue;
-        size_t len;
+        size_t len = 0;
         char *text = slurp(found[i], &len);
         assert_non_null(text);
         const char *tag = strstr(text, "# expect-error: ");
@@ -483,7 +483,7 @@ static void test_error_without_filename_says_input(void **state) {
 /* The example at the top of docs/graph-format.md parses (beside tests/lit, for its sidecar). */
 static void test_docs_example_parses(void **state) {
     (void)state;
-    size_t len;
+    size_t len = 0;
     char *doc = slurp(IC_SOURCE_DIR "/docs/graph-format.md", &len);
     assert_non_null(doc);
     char *start = strstr(doc, "## Example");
@@ -534,7 +534,7 @@ static void test_every_prefix_of_valid_files_fails_cleanly_or_parses(void **stat
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/tests/lit/%s", IC_SOURCE_DIR, files[f]);
-        size_t len;
+        size_t len = 0;
         char *text = slurp(path, &len);
         assert_non_null(text);
         for (size_t n = 0; n <= len; n++) {
@@ -567,7 +567,7 @@ static void test_mutated_valid_files_never_crash(void **state) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/tests/lit/%s", IC_SOURCE_DIR, files[f]);
-        size_t len;
+        size_t len = 0;
         char *text = slurp(path, &len);
         assert_non_null(text);
         char *copy = malloc(len + 1);
@@ -631,7 +631,7 @@ static void test_allocation_failure_is_a_clean_error(void **state) {
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/lit/tiny_cnn.graph", IC_SOURCE_DIR);
-    size_t len;
+    size_t len = 0;
     char *text = slurp(path, &len);
     assert_non_null(text);
     bool succeeded = false;
