@@ -16,8 +16,9 @@ Per layer: inductc's kernel groups are timed by `inductc run --profile`
 name prefix of their result (/l1/ = layer 1, /l2/ = layer 2; csr_build is
 the per-run CSR shared by both layers; the rest, e.g. the degree count and
 the activation between layers, is "other"); PyTorch eager's layers are timed
-with forward hooks on model.l1 / model.l2 in the same rounds. ONNX Runtime is
-timed per model only.
+with forward hooks on model.l1 / model.l2 in the same rounds; ONNX Runtime's
+by its own profiler (a second session with enableProfiling, --iters runs
+after the timed rounds), node times summed by the same name prefixes.
 Work files go to $GNN_BENCH_DIR (default /tmp/inductc-gnn-bench).
 """
 import argparse
@@ -101,6 +102,16 @@ def eager_times(model, args, threads, iters):
             model(*args)
             ts.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(ts)
+
+
+def ort_profile(ort, prefix, iters):
+    """ms per run of ONNX Runtime's nodes (its profiler), summed per layer like inductc_profile."""
+    r = ort.ask(cmd="profile", iters=iters, prefix=prefix)
+    layers = {"l1": 0.0, "l2": 0.0, "other": 0.0}
+    for name, us in r["nodes"].items():
+        key = "l1" if name.startswith("/l1/") else "l2" if name.startswith("/l2/") else "other"
+        layers[key] += us / 1e3 / max(r["runs"], 1)
+    return layers
 
 
 def inductc_profile(inductc, so, inputs, threads, iters):
@@ -284,9 +295,11 @@ def main():
                       "ort/inductc %5.2fx  relerr inductc %.1e ort %.1e" % row, flush=True)
                 layers, spmm = inductc_profile(a.inductc, so, inputs, t, a.iters)
                 el1, el2 = (statistics.median(timer.ms[k]) if timer.ms[k] else float("nan") for k in ("l1", "l2"))
+                ol = ort_profile(ort, f"{gdir}/ortprof_{mname}_{t}", a.iters)
                 print("%-6s %-5s T=%d    per layer ms: inductc l1 %8.2f  l2 %8.2f  csr_build %7.2f  other %7.2f"
-                      "  | eager l1 %8.2f  l2 %8.2f" % (gname, mname, t, layers["l1"], layers["l2"], layers["csr_build"],
-                                                       layers["other"], el1, el2), flush=True)
+                      "  | eager l1 %8.2f  l2 %8.2f  | ort l1 %8.2f  l2 %8.2f  other %7.2f"
+                      % (gname, mname, t, layers["l1"], layers["l2"], layers["csr_build"], layers["other"], el1, el2,
+                         ol["l1"], ol["l2"], ol["other"]), flush=True)
                 print("%-6s %-5s T=%d    inductc aggregation (spmm) ms: %s" % (
                     gname, mname, t, "  ".join("%s %.2f" % (n, ms) for n, ms in spmm)), flush=True)
         # the aggregation kernel alone vs a triad, same run

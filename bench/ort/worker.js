@@ -8,6 +8,9 @@
 //   {"cmd":"load","model":PATH,"threads":T,"inputs":{NAME:NPY}} -> {"ok":true,"load_ms":..}
 //   {"cmd":"time","iters":N,"warmup":W}   -> {"ok":true,"times_ms":[..N]}
 //   {"cmd":"save","dir":DIR}               -> runs once, writes DIR/<output>.npy
+//   {"cmd":"profile","iters":N,"prefix":P} -> N profiled runs of the loaded model in a second
+//                                             session (ORT's own profiler, enableProfiling);
+//                                             {"ok":true,"nodes":{NODE:total_us},"runs":N}
 //   {"cmd":"version"}                      -> {"ok":true,"version":..}
 // Sessions use intraOpNumThreads=T, interOpNumThreads=1, sequential execution
 // and all graph optimisations: ONNX Runtime's usual CPU configuration.
@@ -23,6 +26,7 @@ const ort = require(path.join(modulesDir, 'onnxruntime-node'));
 
 let session = null;
 let feeds = null;
+let loaded = null; /* the model path and session options of the loaded session */
 
 function sanitize(name) {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -41,13 +45,15 @@ async function handle(req) {
         const a = npy.read(file);
         feeds[name] = new ort.Tensor(a.type, a.data, a.dims);
       }
-      session = await ort.InferenceSession.create(req.model, {
+      const options = {
         intraOpNumThreads: req.threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
-      });
+      };
+      session = await ort.InferenceSession.create(req.model, options);
+      loaded = { model: req.model, options };
       return { load_ms: Number(process.hrtime.bigint() - t0) / 1e6 };
     }
     case 'time': {
@@ -60,6 +66,31 @@ async function handle(req) {
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
       return { times_ms: times };
+    }
+    case 'profile': {
+      if (!session) throw new Error('no model loaded');
+      const prof = await ort.InferenceSession.create(loaded.model, {
+        ...loaded.options, enableProfiling: true, profileFilePrefix: req.prefix,
+      });
+      for (let i = 0; i < req.iters + 1; i++) await prof.run(feeds); /* the first one is warm-up */
+      prof.endProfiling();
+      await prof.release();
+      const dir = path.dirname(req.prefix), base = path.basename(req.prefix);
+      const files = fs.readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.json'));
+      if (files.length !== 1) throw new Error(`expected one profile file ${req.prefix}*.json, found ${files.length}`);
+      const file = path.join(dir, files[0]);
+      const events = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.unlinkSync(file);
+      /* node events are "<node name>_kernel_time" with dur in microseconds; the warm-up run comes first */
+      const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+      const start = runs.length > 1 ? runs[0].ts + runs[0].dur : 0;
+      const nodes = {};
+      for (const e of events) {
+        if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < start) continue;
+        const name = e.name.slice(0, -'_kernel_time'.length);
+        nodes[name] = (nodes[name] || 0) + e.dur;
+      }
+      return { nodes, runs: runs.length > 1 ? runs.length - 1 : runs.length };
     }
     case 'save': {
       if (!session) throw new Error('no model loaded');
