@@ -112,6 +112,28 @@ static inline void ic_erf_f32_v(float *y, const float *x) { ic_vst(y, ic_verf(ic
 IC_DEF_VUNARY(erfc, erfc, u15)
 IC_DEF_VUNARY(expm1, expm1, u10)
 IC_DEF_VUNARY(log1p, log1p, u10)
+/* trigonometric and hyperbolic functions and their inverses (SLEEF, 1.0 ULP) */
+IC_DEF_VUNARY(sin, sin, u10)
+IC_DEF_VUNARY(cos, cos, u10)
+IC_DEF_VUNARY(tan, tan, u10)
+IC_DEF_VUNARY(asin, asin, u10)
+IC_DEF_VUNARY(acos, acos, u10)
+IC_DEF_VUNARY(atan, atan, u10)
+IC_DEF_VUNARY(atanh, atanh, u10)
+/* SLEEF bounds these only on part of the float range (sinh and cosh overflow
+ * from |x| = 88.5 where the result is still finite up to 89.4; asinh and
+ * acosh give inf above 1.8e19): the few lanes outside are redone in double. */
+#define IC_DEF_VUNARY_WIDE(name, limit)                                                        \
+    static inline void ic_##name##_f32_v(float *y, const float *x) {                        \
+        float t[IC_VW];                                                                     \
+        IC_VSTORE(t, IC_SLEEF(name, u10)(IC_VLOAD(x)));                                     \
+        IC_LANES(l) t[l] = fabsf(x[l]) > (limit) ? (float)name((double)x[l]) : t[l];         \
+        IC_LANES(l) y[l] = t[l];                                                            \
+    }
+IC_DEF_VUNARY_WIDE(sinh, 88.0f)
+IC_DEF_VUNARY_WIDE(cosh, 88.0f)
+IC_DEF_VUNARY_WIDE(asinh, 1e18f)
+IC_DEF_VUNARY_WIDE(acosh, 1e18f)
 
 /* Correctly rounded square root (hardware). */
 static inline void ic_sqrt_f32_v(float *y, const float *x) { IC_VSTORE(y, IC_VSQRT(IC_VLOAD(x))); }
@@ -165,6 +187,17 @@ static inline float ic_ref_erfc(float x) { return (float)erfc(x); }
 static inline float ic_ref_sqrt(float x) { return (float)sqrt(x); }
 static inline float ic_ref_pow(float a, float b) { return (float)pow(a, b); }
 static inline float ic_ref_expm1(float x) { return (float)expm1(x); }
+static inline float ic_ref_sin(float x) { return (float)sin(x); }
+static inline float ic_ref_cos(float x) { return (float)cos(x); }
+static inline float ic_ref_tan(float x) { return (float)tan(x); }
+static inline float ic_ref_asin(float x) { return (float)asin(x); }
+static inline float ic_ref_acos(float x) { return (float)acos(x); }
+static inline float ic_ref_atan(float x) { return (float)atan(x); }
+static inline float ic_ref_sinh(float x) { return (float)sinh(x); }
+static inline float ic_ref_cosh(float x) { return (float)cosh(x); }
+static inline float ic_ref_asinh(float x) { return (float)asinh(x); }
+static inline float ic_ref_acosh(float x) { return (float)acosh(x); }
+static inline float ic_ref_atanh(float x) { return (float)atanh(x); }
 static inline float ic_ref_log1p(float x) { return (float)log1p(x); }
 static inline float ic_ref_softplus(float x) { return (float)((x > 0.0f ? (double)x : 0.0) + log1p(exp(-fabs((double)x)))); }
 static inline float ic_ref_sigmoid(float x) { return (float)(1.0 / (1.0 + exp(-(double)x))); }

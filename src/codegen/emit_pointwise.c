@@ -114,6 +114,17 @@ static ic_status body_unary_f32(cg_ctx *c, const ic_node *n, ic_strbuf *b) {
     case IC_OP_SIGN: lanes(b, "y[l] = a0[l] > 0.0f ? 1.0f : a0[l] < 0.0f ? -1.0f : a0[l]"); break;
     case IC_OP_ISNAN: lanes(b, "y[l] = (uint8_t)(a0[l] != a0[l])"); break;
     case IC_OP_ISINF: lanes(b, "y[l] = (uint8_t)(fabsf(a0[l]) == INFINITY)"); break;
+    case IC_OP_SIN: ic_strbuf_puts(b, "            ic_sin_f32_v(y, a0);\n"); break;
+    case IC_OP_COS: ic_strbuf_puts(b, "            ic_cos_f32_v(y, a0);\n"); break;
+    case IC_OP_TAN: ic_strbuf_puts(b, "            ic_tan_f32_v(y, a0);\n"); break;
+    case IC_OP_ASIN: ic_strbuf_puts(b, "            ic_asin_f32_v(y, a0);\n"); break;
+    case IC_OP_ACOS: ic_strbuf_puts(b, "            ic_acos_f32_v(y, a0);\n"); break;
+    case IC_OP_ATAN: ic_strbuf_puts(b, "            ic_atan_f32_v(y, a0);\n"); break;
+    case IC_OP_SINH: ic_strbuf_puts(b, "            ic_sinh_f32_v(y, a0);\n"); break;
+    case IC_OP_COSH: ic_strbuf_puts(b, "            ic_cosh_f32_v(y, a0);\n"); break;
+    case IC_OP_ASINH: ic_strbuf_puts(b, "            ic_asinh_f32_v(y, a0);\n"); break;
+    case IC_OP_ACOSH: ic_strbuf_puts(b, "            ic_acosh_f32_v(y, a0);\n"); break;
+    case IC_OP_ATANH: ic_strbuf_puts(b, "            ic_atanh_f32_v(y, a0);\n"); break;
     default: return unsupported(c, n, IC_DT_F32);
     }
     return IC_OK;

@@ -62,6 +62,8 @@ static ic_interp_kernel kernel_for(ic_op op) {
     case IC_OP_MAX_POOL2D: case IC_OP_AVG_POOL2D: return ic_interp_pool2d;
     case IC_OP_ELU: case IC_OP_SELU: case IC_OP_CELU: case IC_OP_SOFTPLUS: case IC_OP_SOFTSIGN: case IC_OP_ROUND:
     case IC_OP_SIGN: case IC_OP_ISNAN: case IC_OP_ISINF:
+    case IC_OP_SIN: case IC_OP_COS: case IC_OP_TAN: case IC_OP_ASIN: case IC_OP_ACOS: case IC_OP_ATAN:
+    case IC_OP_SINH: case IC_OP_COSH: case IC_OP_ASINH: case IC_OP_ACOSH: case IC_OP_ATANH:
         return ic_interp_unary_ext;
     case IC_OP_MOD: return ic_interp_mod;
     case IC_OP_REDUCE_PROD: case IC_OP_REDUCE_L2: case IC_OP_REDUCE_SUM_SQUARE: case IC_OP_REDUCE_LOG_SUM_EXP:

@@ -119,7 +119,7 @@ void ic_interp_act_strides(const ic_shape *s, bool channels_last, int64_t out[4]
 ic_status ic_interp_conv_transpose(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_pool.c: max_pool2d, avg_pool2d */
 ic_status ic_interp_pool2d(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
-/* interp_math_ext.c: elu selu celu softplus softsign round sign isnan isinf, mod */
+/* interp_math_ext.c: elu selu celu softplus softsign round sign isnan isinf, sin ... atanh, mod */
 ic_status ic_interp_unary_ext(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_mod(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_reduce_ext.c: reduce_prod reduce_l2 reduce_sum_square reduce_log_sum_exp, argmax argmin, cumsum */

@@ -1,6 +1,7 @@
 /* interp_math_ext.c — reference kernels for the pointwise ops of the ONNX
- * front end: elu, selu, celu, softplus, softsign, round, sign, isnan, isinf
- * and mod (binary, numpy broadcasting).
+ * front end: elu, selu, celu, softplus, softsign, round, sign, isnan, isinf,
+ * the trigonometric and hyperbolic functions and their inverses (libm), and
+ * mod (binary, numpy broadcasting).
  *
  * f32 is computed in double and rounded once (interp_impl.h). Choices beyond
  * docs/ops.md: elu/selu/celu use expm1 for the negative branch; round is half
@@ -34,6 +35,17 @@ static double unary_f(ic_op op, const ext_params *p, double x) {
     case IC_OP_SOFTSIGN: return x / (1.0 + fabs(x));
     case IC_OP_ROUND: return round_even(x);
     case IC_OP_SIGN: return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;
+    case IC_OP_SIN: return sin(x);
+    case IC_OP_COS: return cos(x);
+    case IC_OP_TAN: return tan(x);
+    case IC_OP_ASIN: return asin(x);
+    case IC_OP_ACOS: return acos(x);
+    case IC_OP_ATAN: return atan(x);
+    case IC_OP_SINH: return sinh(x);
+    case IC_OP_COSH: return cosh(x);
+    case IC_OP_ASINH: return asinh(x);
+    case IC_OP_ACOSH: return acosh(x);
+    case IC_OP_ATANH: return atanh(x);
     default: IC_ASSERT(!"unary_f: not an extension unary op");
     }
     return 0.0;

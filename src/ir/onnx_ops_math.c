@@ -153,6 +153,17 @@ static ic_status map_sign(onnx_node *n) { return unary_named(n, "sign", NULL, 0)
 static ic_status map_softplus(onnx_node *n) { return unary_named(n, "softplus", NULL, 0); }
 static ic_status map_softsign(onnx_node *n) { return unary_named(n, "softsign", NULL, 0); }
 static ic_status map_isnan(onnx_node *n) { return unary_named(n, "isnan", NULL, 0); }
+static ic_status map_sin(onnx_node *n) { return unary_named(n, "sin", NULL, 0); }
+static ic_status map_cos(onnx_node *n) { return unary_named(n, "cos", NULL, 0); }
+static ic_status map_tan(onnx_node *n) { return unary_named(n, "tan", NULL, 0); }
+static ic_status map_asin(onnx_node *n) { return unary_named(n, "asin", NULL, 0); }
+static ic_status map_acos(onnx_node *n) { return unary_named(n, "acos", NULL, 0); }
+static ic_status map_atan(onnx_node *n) { return unary_named(n, "atan", NULL, 0); }
+static ic_status map_sinh(onnx_node *n) { return unary_named(n, "sinh", NULL, 0); }
+static ic_status map_cosh(onnx_node *n) { return unary_named(n, "cosh", NULL, 0); }
+static ic_status map_asinh(onnx_node *n) { return unary_named(n, "asinh", NULL, 0); }
+static ic_status map_acosh(onnx_node *n) { return unary_named(n, "acosh", NULL, 0); }
+static ic_status map_atanh(onnx_node *n) { return unary_named(n, "atanh", NULL, 0); }
 
 static ic_status map_leaky_relu(onnx_node *n) {
     ic_attr a = ic_attr_make_float("alpha", onnx_attr_float(n, "alpha", 0.01));
@@ -412,6 +423,8 @@ const onnx_op_entry ic_onnx_ops_math[] = {
     {"Log", map_log}, {"Tanh", map_tanh}, {"Sigmoid", map_sigmoid}, {"Erf", map_erf}, {"Floor", map_floor},
     {"Ceil", map_ceil}, {"Relu", map_relu}, {"Not", map_not}, {"HardSwish", map_hardswish}, {"Round", map_round},
     {"Sign", map_sign}, {"Softplus", map_softplus}, {"Softsign", map_softsign}, {"IsNaN", map_isnan},
+    {"Sin", map_sin}, {"Cos", map_cos}, {"Tan", map_tan}, {"Asin", map_asin}, {"Acos", map_acos}, {"Atan", map_atan},
+    {"Sinh", map_sinh}, {"Cosh", map_cosh}, {"Asinh", map_asinh}, {"Acosh", map_acosh}, {"Atanh", map_atanh},
     {"IsInf", map_isinf}, {"LeakyRelu", map_leaky_relu}, {"Elu", map_elu}, {"Celu", map_celu}, {"Selu", map_selu},
     {"HardSigmoid", map_hardsigmoid}, {"ThresholdedRelu", map_thresholded_relu}, {"Shrink", map_shrink},
     {"PRelu", map_prelu}, {"Clip", map_clip}, {"Cast", map_cast}, {"CastLike", map_cast_like},

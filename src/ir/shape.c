@@ -531,6 +531,8 @@ ic_status ic_infer_node(ic_graph *g, uint32_t node, ic_diag *d) {
     case IC_OP_SCATTER_ELEMENTS: case IC_OP_SCATTER_ND: case IC_OP_TILE: case IC_OP_PAD: case IC_OP_TRILU:
     case IC_OP_RESIZE: case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH: case IC_OP_EDGE_AGGREGATE:
     case IC_OP_CSR_BUILD: case IC_OP_SPMM: case IC_OP_SEGMENT_REDUCE:
+    case IC_OP_SIN: case IC_OP_COS: case IC_OP_TAN: case IC_OP_ASIN: case IC_OP_ACOS: case IC_OP_ATAN:
+    case IC_OP_SINH: case IC_OP_COSH: case IC_OP_ASINH: case IC_OP_ACOSH: case IC_OP_ATANH:
         s = ic_infer_ext(g, node, d); /* shape_ext.c */
         break;
     default:

@@ -289,6 +289,8 @@ ic_status ic_infer_ext(ic_graph *g, uint32_t node, ic_diag *d) {
     switch (n->op) {
     case IC_OP_ELU: case IC_OP_SELU: case IC_OP_CELU: case IC_OP_SOFTPLUS: case IC_OP_SOFTSIGN: case IC_OP_ROUND:
     case IC_OP_SIGN: case IC_OP_ISNAN: case IC_OP_ISINF:
+    case IC_OP_SIN: case IC_OP_COS: case IC_OP_TAN: case IC_OP_ASIN: case IC_OP_ACOS: case IC_OP_ATAN:
+    case IC_OP_SINH: case IC_OP_COSH: case IC_OP_ASINH: case IC_OP_ACOSH: case IC_OP_ATANH:
         return infer_unary(&c);
     case IC_OP_MOD: return infer_mod(&c);
     case IC_OP_REDUCE_PROD: case IC_OP_REDUCE_L2: case IC_OP_REDUCE_SUM_SQUARE: case IC_OP_REDUCE_LOG_SUM_EXP:

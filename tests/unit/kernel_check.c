@@ -43,14 +43,15 @@ static float pow_ref(float x) { return ic_ref_pow(x, 2.5f - x * 0.25f); }
 
 __attribute__((visibility("default"))) int ic_kernel_check(char *msg, size_t size) {
     enum { N = 40000 };
-    static float wide[N + 8], far[N + 8], pos[N + 8];
+    static float wide[N + 8], far[N + 8], pos[N + 8], unit[N + 8];
     for (int i = 0; i < N; i++) {
         wide[i] = -12.0f + 24.0f * (float)i / N;      /* activations' interesting range */
         far[i] = -120.0f + 240.0f * (float)i / N;     /* overflow and underflow of exp */
         pos[i] = ldexpf(1.0f + (float)(i % 1000) / 1000.0f, i / 1000 - 20); /* 2^-20 .. 2^20 */
+        unit[i] = -1.05f + 2.1f * (float)i / N;                            /* asin's domain and a little beyond */
     }
     const float special[8] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f, 88.0f};
-    for (int i = 0; i < 8; i++) wide[N + i] = far[N + i] = pos[N + i] = special[i];
+    for (int i = 0; i < 8; i++) wide[N + i] = far[N + i] = pos[N + i] = unit[N + i] = special[i];
     struct {
         const char *name; /* for the message */
         block_fn f;       /* the vector block function */
@@ -82,6 +83,17 @@ __attribute__((visibility("default"))) int ic_kernel_check(char *msg, size_t siz
         {"log1p", ic_log1p_f32_v, ic_ref_log1p, pos, 1e-6, 0.0},
         {"softplus", ic_softplus_f32_v, ic_ref_softplus, wide, 1e-6, 0.0},
         {"softplus", ic_softplus_f32_v, ic_ref_softplus, far, 1e-6, 0.0},
+        {"sin", ic_sin_f32_v, ic_ref_sin, far, 1e-6, 0.0},
+        {"cos", ic_cos_f32_v, ic_ref_cos, far, 1e-6, 0.0},
+        {"tan", ic_tan_f32_v, ic_ref_tan, wide, 1e-6, 0.0},
+        {"asin", ic_asin_f32_v, ic_ref_asin, unit, 1e-6, 0.0},
+        {"acos", ic_acos_f32_v, ic_ref_acos, unit, 1e-6, 0.0},
+        {"atan", ic_atan_f32_v, ic_ref_atan, far, 1e-6, 0.0},
+        {"sinh", ic_sinh_f32_v, ic_ref_sinh, far, 1e-6, 0.0},
+        {"cosh", ic_cosh_f32_v, ic_ref_cosh, far, 1e-6, 0.0},
+        {"asinh", ic_asinh_f32_v, ic_ref_asinh, far, 1e-6, 0.0},
+        {"acosh", ic_acosh_f32_v, ic_ref_acosh, pos, 1e-6, 0.0},
+        {"atanh", ic_atanh_f32_v, ic_ref_atanh, unit, 1e-6, 0.0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (check(cases[i].name, cases[i].f, cases[i].ref, cases[i].x, N + 8, cases[i].tol, cases[i].tol_x, msg, size)) return 1;

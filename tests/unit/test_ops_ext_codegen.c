@@ -74,8 +74,10 @@ static ic_graph *graph_pointwise(const char *name) {
     uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 37));
     uint32_t sp = constant_f32(g, "special", S1(16), k_special);
     uint32_t xs = OP(g, IC_OP_ADD, IN(sp, ic_test_input(g, "zs", IC_DT_F32, S1(16))), NOATTRS); /* zs is all 0 */
-    ic_op plain[] = {IC_OP_ELU, IC_OP_SELU, IC_OP_CELU, IC_OP_SOFTPLUS, IC_OP_SOFTSIGN, IC_OP_ROUND, IC_OP_SIGN,
-                     IC_OP_ISNAN, IC_OP_ISINF};
+    ic_op plain[] = {IC_OP_ELU,   IC_OP_SELU,  IC_OP_CELU, IC_OP_SOFTPLUS, IC_OP_SOFTSIGN, IC_OP_ROUND,
+                     IC_OP_SIGN,  IC_OP_ISNAN, IC_OP_ISINF, IC_OP_SIN,     IC_OP_COS,      IC_OP_TAN,
+                     IC_OP_ASIN,  IC_OP_ACOS,  IC_OP_ATAN,  IC_OP_SINH,    IC_OP_COSH,     IC_OP_ASINH,
+                     IC_OP_ACOSH, IC_OP_ATANH};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         out(g, OP(g, plain[i], IN(x), NOATTRS));
         out(g, OP(g, plain[i], IN(xs), NOATTRS));
@@ -104,7 +106,7 @@ static ic_graph *graph_pointwise(const char *name) {
     return g;
 }
 
-static const ic_test_range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {NULL, 0, 0}};
+static const ic_test_range r_pointwise[] = {{"zs", 0, 0}, {"two", 2, 2}, {"fb", -2, 2}, {"half", 0.5, 0.5}, {NULL, 0, 0}};
 
 static ic_graph *graph_reduce(void) {
     ic_graph *g = ic_test_graph_new("ext_reduce");
@@ -367,6 +369,14 @@ static ic_graph *graph_fused(void) {
     uint32_t p = OP(g, IC_OP_PAD, IN(OP(g, IC_OP_SOFTPLUS, IN(x), NOATTRS)), ATTRS(AIS("pads", 0, 1, 2, 0, 1, 2), AS("mode", "edge")));
     out(g, OP(g, IC_OP_LAYERNORM, IN(OP(g, IC_OP_CELU, IN(p), NOATTRS)), NOATTRS));
     out(g, OP(g, IC_OP_ISNAN, IN(OP(g, IC_OP_REDUCE_LOG_SUM_EXP, IN(p), ATTRS(AIS("axes", 1)))), NOATTRS));
+    /* rotary-embedding style: x cos(t) + y sin(t), and inverse functions of a squashed value */
+    uint32_t th = ic_test_input(g, "th", IC_DT_F32, S1(33));
+    uint32_t rot = OP(g, IC_OP_ADD, IN(OP(g, IC_OP_MUL, IN(x, OP(g, IC_OP_COS, IN(th), NOATTRS)), NOATTRS),
+                                      OP(g, IC_OP_MUL, IN(h, OP(g, IC_OP_SIN, IN(th), NOATTRS)), NOATTRS)),
+                       NOATTRS);
+    uint32_t sq = OP(g, IC_OP_MUL, IN(OP(g, IC_OP_TANH, IN(rot), NOATTRS), ic_test_input(g, "half", IC_DT_F32, S0())),
+                     NOATTRS); /* in [-1/2, 1/2]: well inside asin's and atanh's domains */
+    out(g, OP(g, IC_OP_ADD, IN(OP(g, IC_OP_ATANH, IN(sq), NOATTRS), OP(g, IC_OP_ASIN, IN(sq), NOATTRS)), NOATTRS));
     return g;
 }
 
