@@ -4,67 +4,43 @@
  * Values live in explicit vectors (ic_vf v<k>, kernels/ic_vec.h) while they
  * are f32 and the op has a vector form, in lane arrays (T a<k>[IC_VW]) for
  * other dtypes and for ops written as lane-block bodies (emit_pointwise.c),
- * and row-level doubles (sums, means, 1/std) in ic_vd d<k>. A value is
- * converted between forms only when a user needs the other one. The vector
- * loop has a main part and a tail: AVX-512 tails are masked loads and stores,
- * others go through a small array; reductions blend tail lanes to their
- * identity first. Row-level values are computed once per row between the
- * phase loops; in KS_ROWS they are broadcast vectors, in KS_COLS each lane
- * is its own row. Parallel kernels use an orphaned `omp for`, so consecutive
- * ones can share one `omp parallel` region that emit_model.c opens. */
+ * and row-level doubles (sums, means, 1/std) in d<k> (emit_fused_rows.c,
+ * which also emits the reductions). A value is converted between forms only
+ * when a user needs the other one. The vector loop has a main part and a
+ * tail: AVX-512 tails are masked loads and stores, others go through a small
+ * array; reductions blend tail lanes to their identity first. Row-level
+ * values are computed once per row between the phase loops; in KS_ROWS they
+ * are broadcast vectors, in KS_COLS each lane is its own row. Parallel
+ * kernels use an orphaned `omp for`, so consecutive ones can share one
+ * `omp parallel` region that emit_model.c opens. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen/cg.h"
-#include "lower/schedule.h"
+#include "codegen/emit_fused.h"
 
-/* One kernel being emitted. */
-typedef struct fx {
-    cg_ctx *c;            /* codegen state */
-    const kp_plan *p;     /* what it computes */
-    const ks_sched *s;    /* how it loops */
-    ic_strbuf *b;         /* c->kern */
-    int *in_index;        /* per load: parameter index of its value */
-    int *vdepth;          /* per kop: scope depth where v<k> was declared, -1 if none */
-    int *adepth;          /* per kop: the same for a<k> */
-    int depth;            /* current scope depth */
-    bool tail;            /* emitting the tail of the vector loop (nl lanes valid) */
-    uint8_t *marks;       /* per kop, for the current phase body (ks_phase_kops) */
-    uint8_t *used;        /* per kop: some user really reads it (pow by 2 does not read its 2) */
-    int ind;              /* indentation in spaces */
-    int vw;               /* lanes per vector (IC_VW of the target ISA) */
-    int slot;             /* which of a reduction's accumulators this body adds into */
-    bool fsum;            /* sums add into f32 partials fa<k>_<slot>, flushed to f64 every FSUM_STEPS steps */
-} fx;
-
-/* Steps of ACC_SLOTS vectors whose sums stay in f32 before joining the f64
- * accumulators: 16 adds per lane keep the f32 rounding near 1e-6 of the
- * partial, while the f64 conversions cost a sixteenth of what they would. */
-#define FSUM_STEPS 16
-
-/* Accumulators per reduction along a contiguous row: independent chains, so
- * the add (or max) latency does not bound the loop. Combined in a fixed order. */
-#define ACC_SLOTS 4
-
-static void line(fx *f, const char *fmt, ...) IC_PRINTF(2, 3);
-static void line(fx *f, const char *fmt, ...) {
+void fx_vline(fx *f, const char *fmt, va_list ap) {
     char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     ic_strbuf_printf(f->b, "%*s%s\n", f->ind, "", buf);
 }
 
-static void open_scope(fx *f, const char *head) {
+static void line(fx *f, const char *fmt, ...) IC_PRINTF(2, 3);
+static void line(fx *f, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fx_vline(f, fmt, ap);
+    va_end(ap);
+}
+
+void fx_open_scope(fx *f, const char *head) {
     line(f, "%s{", head);
     f->ind += 4;
     f->depth++;
 }
 
-static void close_scope(fx *f) {
+void fx_close_scope(fx *f) {
     for (int k = 0; k < f->p->n_kops; k++) {
         if (f->vdepth[k] >= f->depth) f->vdepth[k] = -1;
         if (f->adepth[k] >= f->depth) f->adepth[k] = -1;
@@ -98,7 +74,7 @@ static const char *nl_expr(const fx *f) { return f->tail ? "nl" : "IC_VW"; }
 
 /* --- forms ------------------------------------------------------------------------- */
 
-static void need_vec(fx *f, int k) {
+void fx_need_vec(fx *f, int k) {
     if (f->vdepth[k] >= 0) return;
     IC_ASSERT(f->adepth[k] >= 0);
     line(f, "const ic_vf v%d = ic_vld(a%d);", k, k);
@@ -161,9 +137,19 @@ static ic_status emit_node(fx *f, int k) {
         }
         ic_strbuf e;
         ic_strbuf_init(&e);
+        if (n->op == IC_OP_DIV && q->full && !f->p->kops[q->in[1]].full) {
+            /* by a row value (layernorm's std, decomposed): times its reciprocal, which the C
+               compiler hoists out of the loop; within 1.5 ULP of the quotient */
+            fx_need_vec(f, q->in[0]);
+            fx_need_vec(f, q->in[1]);
+            line(f, "const ic_vf v%d = ic_vmul(v%d, ic_vdiv(ic_vset1(1.0f), v%d));", k, q->in[0], q->in[1]);
+            ic_strbuf_free(&e);
+            f->vdepth[k] = f->depth;
+            return IC_OK;
+        }
         if (cg_pw_vexpr(f->c, n, in, &e)) {
             for (int i = 0; i < q->n_in; i++)
-                if (names_var(ic_strbuf_str(&e), q->in[i])) need_vec(f, q->in[i]);
+                if (names_var(ic_strbuf_str(&e), q->in[i])) fx_need_vec(f, q->in[i]);
             line(f, "const ic_vf v%d = %s;", k, ic_strbuf_str(&e));
             ic_strbuf_free(&e);
             f->vdepth[k] = f->depth;
@@ -182,88 +168,30 @@ static ic_status emit_node(fx *f, int k) {
         return st;
     }
     line(f, "%s a%d[IC_VW];", ctype(q->dtype), k);
-    open_scope(f, "");
+    fx_open_scope(f, "");
     for (int i = 0; i < q->n_in; i++) {
         const kp_kop *a = &f->p->kops[q->in[i]];
         line(f, "const %s *restrict a%d_ = a%d;", ctype(a->dtype), i, q->in[i]);
     }
     line(f, "%s *restrict y_ = a%d;", ctype(q->dtype), k);
     /* the body names its operands a0.. and y: bind them in a nested scope */
-    open_scope(f, "");
+    fx_open_scope(f, "");
     for (int i = 0; i < q->n_in; i++) line(f, "const %s *restrict a%d = a%d_;", ctype(f->p->kops[q->in[i]].dtype), i, i);
     line(f, "%s *restrict y = y_;", ctype(q->dtype));
     ic_strbuf_puts(f->b, ic_strbuf_str(&body));
     ic_strbuf_free(&body);
-    close_scope(f);
-    close_scope(f);
+    fx_close_scope(f);
+    fx_close_scope(f);
     f->adepth[k] = f->depth;
     return IC_OK;
 }
 
-/* Full-lane pieces of row ops and the double row values. */
-static void emit_special(fx *f, int k) {
-    const kp_kop *q = &f->p->kops[k];
-    char cnt[64], eps[64];
-    ic_strbuf t;
-    ic_strbuf_init(&t);
-    cg_double_lit(&t, q->count);
-    snprintf(cnt, sizeof cnt, "%s", ic_strbuf_str(&t));
-    ic_strbuf_free(&t);
-    ic_strbuf_init(&t);
-    cg_double_lit(&t, q->eps);
-    snprintf(eps, sizeof eps, "%s", ic_strbuf_str(&t));
-    ic_strbuf_free(&t);
-    const int *in = q->in;
-    switch (q->op) {
-    case KP_EXPSUB:
-        need_vec(f, in[0]);
-        need_vec(f, in[1]);
-        line(f, "const ic_vf v%d = ic_vexp(ic_vsub(v%d, v%d));", k, in[0], in[1]);
-        break;
-    case KP_DSCALE:
-        need_vec(f, in[0]);
-        /* e * (float)(1 / sum): two roundings on top of exp's, well inside tolerance, and a third of the work */
-        line(f, "const ic_vf v%d = ic_vmul(v%d, ic_vd_to(d%d));", k, in[0], in[1]);
-        break;
-    case KP_DSUB:
-        need_vec(f, in[0]);
-        line(f, "const ic_vf v%d = ic_vd_to(ic_vd_sub(ic_vd_from(v%d), d%d));", k, in[0], in[1]);
-        break;
-    case KP_LNORM: { /* t = (float)(((double)x - mean) * rstd), then t * scale + bias in f32 */
-        need_vec(f, in[0]);
-        for (int i = 3; i < q->n_in; i++) need_vec(f, in[i]);
-        char nt[256];
-        snprintf(nt, sizeof nt, "ic_vd_to(ic_vd_mul(ic_vd_sub(ic_vd_from(v%d), d%d), d%d))", in[0], in[1], in[2]);
-        if (q->n_in == 5)
-            line(f, "const ic_vf v%d = ic_vfma(%s, v%d, v%d);", k, nt, in[3], in[4]);
-        else if (q->n_in == 4)
-            line(f, "const ic_vf v%d = ic_vmul(%s, v%d);", k, nt, in[3]);
-        else
-            line(f, "const ic_vf v%d = %s;", k, nt);
-        break;
-    }
-    case KP_DINV: line(f, "const ic_vd d%d = ic_vd_div(ic_vd_set1(1.0), d%d);", k, in[0]); break;
-    case KP_DLSE:
-        need_vec(f, in[0]);
-        line(f, "const ic_vd d%d = ic_vd_add(ic_vd_from(v%d), ic_vd_log(d%d));", k, in[0], in[1]);
-        break;
-    case KP_DMEAN: line(f, "const ic_vd d%d = ic_vd_div(d%d, ic_vd_set1(%s));", k, in[0], cnt); break;
-    case KP_DRSTD:
-        line(f, "const ic_vd d%d = ic_vd_div(ic_vd_set1(1.0), ic_vd_sqrt(ic_vd_add(ic_vd_div(d%d, ic_vd_set1(%s)), ic_vd_set1(%s))));",
-             k, in[0], cnt, eps);
-        break;
-    default: IC_ASSERT(!"emit_special: not a special kop");
-    }
-    if (q->dbl) return;
-    f->vdepth[k] = f->depth;
-}
-
-static ic_status emit_kop(fx *f, int k) {
+ic_status fx_emit_kop(fx *f, int k) {
     switch (f->p->kops[k].op) {
     case KP_LOAD: emit_load(f, k); return IC_OK;
     case KP_NODE: return emit_node(f, k);
     case KP_RED: IC_ASSERT(!"reductions are finished, not emitted"); return IC_OK;
-    default: emit_special(f, k); return IC_OK;
+    default: fx_emit_special(f, k); return IC_OK;
     }
 }
 
@@ -286,7 +214,13 @@ static void emit_store(fx *f, int si, bool per_row) {
     offset_expr(f, sv_st, base, true, off, sizeof off);
     int64_t sv = sv_st[f->s->vec];
     if (is_vec_type(q)) {
-        need_vec(f, st->kop);
+        fx_need_vec(f, st->kop);
+        if (f->stream[si] && !f->tail) {
+            static const char *const nt[] = {"_mm_stream_ps", "_mm256_stream_ps", "_mm512_stream_ps"};
+            const char *fn = nt[f->vw == 16 ? 2 : f->vw == 8 ? 1 : 0];
+            line(f, "if (nt%d) %s(out%d + %s, v%d); else ic_vst(out%d + %s, v%d);", si, fn, si, off, st->kop, si, off, st->kop);
+            return;
+        }
         if (sv == 0 || sv == 1)
             line(f, f->tail ? "ic_vst_n(out%d + %s, v%d, nl);" : "ic_vst(out%d + %s, v%d);", si, off, st->kop);
         else
@@ -300,89 +234,10 @@ static void emit_store(fx *f, int si, bool per_row) {
         line(f, "ic_sts_%s(out%d + %s, a%d, %lld, %s);", sfx, si, off, st->kop, (long long)sv, nl_expr(f));
 }
 
-/* --- reductions ---------------------------------------------------------------------- */
-
-static void emit_acc_init(fx *f, int ph) {
-    for (int k = 0; k < f->p->n_kops; k++) {
-        const kp_kop *q = &f->p->kops[k];
-        if (q->op != KP_RED || q->phase != ph) continue;
-        int slots = f->s->mode == KS_ROWS ? ACC_SLOTS : 1;
-        for (int u = 0; u < slots; u++) {
-            if (q->red == KP_RMAX) line(f, "ic_vf acc%d_%d = ic_vset1(-INFINITY);", k, u);
-            else if (q->red == KP_RMIN) line(f, "ic_vf acc%d_%d = ic_vset1(INFINITY);", k, u);
-            else line(f, "ic_vd acc%d_%d = ic_vd_set1(0.0);", k, u);
-        }
-    }
-}
-
-static void emit_acc_step(fx *f, int ph) {
-    bool mask = f->tail && f->s->mode == KS_ROWS; /* lanes past the row end must not count */
-    for (int k = 0; k < f->p->n_kops; k++) {
-        const kp_kop *q = &f->p->kops[k];
-        if (q->op != KP_RED || q->phase != ph) continue;
-        need_vec(f, q->in[0]);
-        int x = q->in[0], u = f->slot;
-        switch (q->red) {
-        case KP_RSUM:
-            if (f->fsum) line(f, "fa%d_%d = ic_vadd(fa%d_%d, v%d);", k, u, k, u, x);
-            else if (mask) line(f, "acc%d_%d = ic_vd_add(acc%d_%d, ic_vd_from(ic_vfill_n(v%d, ic_vzero(), nl)));", k, u, k, u, x);
-            else line(f, "acc%d_%d = ic_vd_add(acc%d_%d, ic_vd_from(v%d));", k, u, k, u, x);
-            break;
-        case KP_RMAX:
-            if (mask) line(f, "acc%d_%d = ic_vmax_nan(acc%d_%d, ic_vfill_n(v%d, ic_vset1(-INFINITY), nl));", k, u, k, u, x);
-            else line(f, "acc%d_%d = ic_vmax_nan(acc%d_%d, v%d);", k, u, k, u, x);
-            break;
-        case KP_RMIN:
-            if (mask) line(f, "acc%d_%d = ic_vmin_nan(acc%d_%d, ic_vfill_n(v%d, ic_vset1(INFINITY), nl));", k, u, k, u, x);
-            else line(f, "acc%d_%d = ic_vmin_nan(acc%d_%d, v%d);", k, u, k, u, x);
-            break;
-        case KP_RSQDEV:
-            line(f, "{ const ic_vd t_ = ic_vd_sub(ic_vd_from(v%d), d%d); acc%d_%d = %s(acc%d_%d, ic_vd_mul(t_, t_)%s); }", x,
-                 q->in[1], k, u, mask ? "ic_vd_add_n" : "ic_vd_add", k, u, mask ? ", nl" : "");
-            break;
-        }
-    }
-}
-
-static void emit_acc_finish(fx *f, int ph) {
-    bool rows = f->s->mode == KS_ROWS;
-    for (int k = 0; k < f->p->n_kops; k++) {
-        const kp_kop *q = &f->p->kops[k];
-        if (q->op != KP_RED || q->phase != ph) continue;
-        char cnt[64];
-        ic_strbuf t;
-        ic_strbuf_init(&t);
-        cg_double_lit(&t, q->count);
-        snprintf(cnt, sizeof cnt, "%s", ic_strbuf_str(&t));
-        ic_strbuf_free(&t);
-        if (q->red == KP_RMAX || q->red == KP_RMIN) {
-            const char *mx = q->red == KP_RMAX ? "ic_vmax_nan" : "ic_vmin_nan";
-            if (rows)
-                line(f, "const ic_vf v%d = ic_vset1(%s(%s(%s(acc%d_0, acc%d_1), %s(acc%d_2, acc%d_3))));", k,
-                     q->red == KP_RMAX ? "ic_vhmax" : "ic_vhmin", mx, mx, k, k, mx, k, k);
-            else
-                line(f, "const ic_vf v%d = acc%d_0;", k, k);
-            f->vdepth[k] = f->depth;
-            continue;
-        }
-        if (rows)
-            line(f, "const ic_vd s%d = ic_vd_set1(ic_vd_hsum(ic_vd_add(ic_vd_add(acc%d_0, acc%d_1), ic_vd_add(acc%d_2, acc%d_3))));",
-                 k, k, k, k, k);
-        else
-            line(f, "const ic_vd s%d = acc%d_0;", k, k);
-        switch (q->fin) {
-        case KP_FIN_F: line(f, "const ic_vf v%d = ic_vd_to(s%d);", k, k); break;
-        case KP_FIN_MEAN_F: line(f, "const ic_vf v%d = ic_vd_to(ic_vd_div(s%d, ic_vd_set1(%s)));", k, k, cnt); break;
-        case KP_FIN_D: line(f, "const ic_vd d%d = s%d;", k, k); break;
-        }
-        if (q->fin != KP_FIN_D) f->vdepth[k] = f->depth;
-    }
-}
-
 /* --- bodies ----------------------------------------------------------------------------- */
 
 /* The scratch position of the current vector in a row (cached kops). */
-static void scratch_pos(const fx *f, char *out, size_t size) {
+void fx_scratch_pos(const fx *f, char *out, size_t size) {
     int n = snprintf(out, size, "(int64_t)0");
     for (int l = f->s->n_outer; l < f->s->vec; l++)
         if (f->s->row[l]) n += snprintf(out + n, size - (size_t)n, " * %lld + i%d", (long long)f->s->extent[l], l);
@@ -392,18 +247,30 @@ static void scratch_pos(const fx *f, char *out, size_t size) {
         snprintf(out + n, size - (size_t)n, " * IC_VW");
 }
 
+/* Whether load i streams through memory along the rows (contiguous, later rows further on). */
+static bool prefetched(const fx *f, int i) {
+    const ks_sched *s = f->s;
+    return load_used(f, i) && s->lstride[i][s->vec] == 1 && s->lstride[i][s->n_outer - 1] > 0;
+}
+
 /* Multi-phase rows read their row again from cache after the first phase, so
- * the memory system idles while they compute: the last phase asks for the
- * same position of a row some 8 KiB ahead (a later task, on this thread
- * under a static schedule), which that row's first phase then finds in cache. */
+ * the memory system idles while they compute: the phases that take most of
+ * the row's time (fx_find_prefetch_phases) ask for the same position of a
+ * row PREFETCH_BYTES ahead (a later task, on this thread under a static schedule),
+ * which that row's first phase then finds in cache. Spread over the slow
+ * phases, the requests keep memory busy the whole row long; issued in a
+ * fast phase they come in a burst that the line-fill buffers cap. */
 static void emit_prefetch_next_row(fx *f) {
     const ks_sched *s = f->s;
     if (s->n_outer == 0) return;
+    int streams = 0;
+    for (int i = 0; i < f->p->n_loads; i++) streams += prefetched(f, i);
     for (int i = 0; i < f->p->n_loads; i++) {
+        if (!prefetched(f, i)) continue;
+        /* far enough ahead to cover the memory latency: whole rows within some
+           8 KiB over all streams (more crowds L1 out), at least one */
         int64_t next = s->lstride[i][s->n_outer - 1];
-        if (!load_used(f, i) || s->lstride[i][s->vec] != 1 || next <= 0) continue;
-        /* far enough ahead to cover the memory latency: some 8 KiB, at least a row */
-        int64_t rows = (8192 / (int64_t)ic_dtype_size(cg_val(f->c, f->p->loads[i].value)->dtype) + next - 1) / next;
+        int64_t rows = PREFETCH_BYTES / streams / (int64_t)ic_dtype_size(cg_val(f->c, f->p->loads[i].value)->dtype) / next;
         next *= rows < 1 ? 1 : rows;
         char base[16], off[512];
         snprintf(base, sizeof base, "o%d", i);
@@ -416,7 +283,7 @@ static void emit_prefetch_next_row(fx *f) {
 static ic_status emit_body(fx *f, int ph) {
     const kp_plan *p = f->p;
     char pos[256];
-    scratch_pos(f, pos, sizeof pos);
+    fx_scratch_pos(f, pos, sizeof pos);
     for (int k = 0; k < p->n_kops; k++) {
         if (!f->marks[k] || !f->used[k]) continue;
         if (f->marks[k] == 2) {
@@ -424,16 +291,16 @@ static ic_status emit_body(fx *f, int ph) {
             f->vdepth[k] = f->depth;
             continue;
         }
-        IC_TRY(emit_kop(f, k));
+        IC_TRY(fx_emit_kop(f, k));
         if (f->s->cache[k] && ks_first_phase(f->s, k) == ph) {
-            need_vec(f, k);
+            fx_need_vec(f, k);
             line(f, "ic_vst(sc%d + %s, v%d);", k, pos, k);
         }
     }
-    emit_acc_step(f, ph);
+    fx_acc_step(f, ph);
     for (int si = 0; si < p->n_stores; si++)
         if (p->stores[si].full && p->stores[si].phase == ph) emit_store(f, si, false);
-    if (f->s->mode == KS_ROWS && ph == p->n_phases - 1 && ph > 0 && !f->tail) emit_prefetch_next_row(f);
+    if (f->s->mode == KS_ROWS && p->n_phases > 1 && f->prefetch[ph] && !f->tail) emit_prefetch_next_row(f);
     return IC_OK;
 }
 
@@ -446,50 +313,51 @@ static ic_status emit_vector_loop(fx *f, int ph, const char *j0, const char *j1,
     f->tail = false;
     if (reds && f->s->mode == KS_ROWS) { /* ACC_SLOTS vectors a step, each into its own accumulators */
         bool sums = false;
-        for (int k = 0; k < f->p->n_kops; k++)
-            sums |= f->p->kops[k].op == KP_RED && f->p->kops[k].phase == ph && f->p->kops[k].red == KP_RSUM;
+        for (int k = 0; k < f->p->n_kops; k++) sums |= fx_is_phase_sum(&f->p->kops[k], ph);
         if (sums) { /* sums go through f32 partials, flushed every FSUM_STEPS steps */
             snprintf(head, sizeof head, "while (j + %d * IC_VW <= %s) ", ACC_SLOTS, j1);
-            open_scope(f, head);
+            fx_open_scope(f, head);
             for (int k = 0; k < f->p->n_kops; k++)
-                if (f->p->kops[k].op == KP_RED && f->p->kops[k].phase == ph && f->p->kops[k].red == KP_RSUM)
+                if (fx_is_phase_sum(&f->p->kops[k], ph))
                     for (int u = 0; u < ACC_SLOTS; u++) line(f, "ic_vf fa%d_%d = ic_vzero();", k, u);
             snprintf(head, sizeof head, "for (int s_ = 0; s_ < %d && j + %d * IC_VW <= %s; s_++, j += %d * IC_VW) ",
                      FSUM_STEPS, ACC_SLOTS, j1, ACC_SLOTS);
         } else {
             snprintf(head, sizeof head, "for (; j + %d * IC_VW <= %s; j += %d * IC_VW) ", ACC_SLOTS, j1, ACC_SLOTS);
         }
-        open_scope(f, head);
+        fx_open_scope(f, head);
         line(f, "const int64_t j_ = j;");
         f->fsum = sums;
         for (int u = 0; u < ACC_SLOTS; u++) {
-            open_scope(f, "");
+            fx_open_scope(f, "");
             line(f, "const int64_t j = j_ + %d * IC_VW;", u);
             f->slot = u;
             IC_TRY(emit_body(f, ph));
-            close_scope(f);
+            fx_close_scope(f);
         }
         f->fsum = false;
         f->slot = 0;
-        close_scope(f);
+        fx_close_scope(f);
         if (sums) {
+            /* the partials join in f32 (4 x FSUM_STEPS terms a lane), then once into the double */
             for (int k = 0; k < f->p->n_kops; k++)
-                if (f->p->kops[k].op == KP_RED && f->p->kops[k].phase == ph && f->p->kops[k].red == KP_RSUM)
-                    for (int u = 0; u < ACC_SLOTS; u++) line(f, "acc%d_%d = ic_vd_add(acc%d_%d, ic_vd_from(fa%d_%d));", k, u, k, u, k, u);
-            close_scope(f);
+                if (fx_is_phase_sum(&f->p->kops[k], ph))
+                    line(f, "acc%d_0 = ic_vd_add(acc%d_0, ic_vd_from(ic_vadd(ic_vadd(fa%d_0, fa%d_1), ic_vadd(fa%d_2, fa%d_3))));", k, k,
+                         k, k, k, k);
+            fx_close_scope(f);
         }
     }
     snprintf(head, sizeof head, "for (; j + IC_VW <= %s; j += IC_VW) ", j1);
-    open_scope(f, head);
+    fx_open_scope(f, head);
     IC_TRY(emit_body(f, ph));
-    close_scope(f);
+    fx_close_scope(f);
     if (exact) return IC_OK;
     snprintf(head, sizeof head, "if (j < %s) ", j1);
-    open_scope(f, head);
+    fx_open_scope(f, head);
     line(f, "const int nl = (int)(%s - j);", j1);
     f->tail = true;
     IC_TRY(emit_body(f, ph));
-    close_scope(f);
+    fx_close_scope(f);
     f->tail = false;
     return IC_OK;
 }
@@ -500,7 +368,13 @@ static ic_status emit_row_point(fx *f, int stage) {
     for (int k = 0; k < p->n_kops; k++) {
         const kp_kop *q = &p->kops[k];
         if (q->full || q->op == KP_RED || q->need != stage || !f->used[k]) continue;
-        IC_TRY(emit_kop(f, k));
+        IC_TRY(fx_emit_kop(f, k));
+    }
+    for (int k = 0; k < p->n_kops; k++) { /* layernorm row constants, once mean and 1/std are known */
+        const kp_kop *q = &p->kops[k];
+        if (q->op != KP_LNORM || !q->full || !f->used[k]) continue;
+        int m = p->kops[q->in[1]].need, r = p->kops[q->in[2]].need;
+        if ((m > r ? m : r) == stage) fx_lnorm_const(f, k);
     }
     for (int si = 0; si < p->n_stores; si++) {
         const kp_store *st = &p->stores[si];
@@ -517,14 +391,16 @@ static ic_status emit_phase(fx *f, int ph) {
     const ks_sched *s = f->s;
     line(f, "/* phase %d */", ph);
     ks_phase_kops(f->p, s, ph, f->marks);
-    emit_acc_init(f, ph);
-    open_scope(f, "");
+    fx_acc_init(f, ph);
+    for (int k = 0; k < f->p->n_kops; k++)
+        if (f->pivot[k] && f->p->kops[k].phase == ph) IC_TRY(fx_emit_pivot(f, k));
+    fx_open_scope(f, "");
     int opened = 0;
     for (int l = s->n_outer; l < s->vec; l++) {
         if (!s->row[l]) continue;
         char head[128];
         snprintf(head, sizeof head, "for (int64_t i%d = 0; i%d < %lld; i%d++) ", l, l, (long long)s->extent[l], l);
-        open_scope(f, head);
+        fx_open_scope(f, head);
         opened++;
     }
     if (s->mode == KS_ROWS) {
@@ -534,9 +410,9 @@ static ic_status emit_phase(fx *f, int ph) {
     } else {
         IC_TRY(emit_body(f, ph));
     }
-    while (opened--) close_scope(f);
-    close_scope(f);
-    emit_acc_finish(f, ph);
+    while (opened--) fx_close_scope(f);
+    fx_close_scope(f);
+    fx_acc_finish(f, ph);
     return IC_OK;
 }
 
@@ -603,10 +479,13 @@ static ic_status emit_loops(fx *f) {
         for (int i = 0; i < f->p->n_stores; i++) line(f, "(void)out%d;", i);
         return IC_OK;
     }
-    if (s->threads > 1) line(f, "#pragma omp for schedule(static)");
+    for (int si = 0; si < f->p->n_stores; si++)
+        if (f->stream[si]) /* streaming stores need aligned vectors */
+            line(f, "const int nt%d = ((uintptr_t)out%d & %d) == 0;", si, si, f->vw * 4 - 1);
+    if (s->threads > 1) line(f, f->any_stream ? "#pragma omp for schedule(static) nowait" : "#pragma omp for schedule(static)");
     char head[128];
     snprintf(head, sizeof head, "for (int64_t t = 0; t < %lld; t++) ", (long long)s->tasks);
-    open_scope(f, head);
+    fx_open_scope(f, head);
     emit_task_head(f);
     int64_t ev = s->extent[s->vec];
     if (s->mode == KS_PW) {
@@ -628,18 +507,51 @@ static ic_status emit_loops(fx *f) {
     } else {
         line(f, "const int64_t j = t %% %lld * IC_VW;", (long long)s->n_chunks);
         line(f, "const int nl = %lld - j < IC_VW ? (int)(%lld - j) : IC_VW;", (long long)ev, (long long)ev);
-        open_scope(f, "if (nl == IC_VW) ");
+        fx_open_scope(f, "if (nl == IC_VW) ");
         f->tail = false;
         IC_TRY(emit_task_rows(f));
-        close_scope(f);
-        open_scope(f, "else ");
+        fx_close_scope(f);
+        fx_open_scope(f, "else ");
         f->tail = true;
         IC_TRY(emit_task_rows(f));
-        close_scope(f);
+        fx_close_scope(f);
         f->tail = false;
     }
-    close_scope(f);
+    fx_close_scope(f);
+    if (f->any_stream) { /* streamed stores reach memory before any thread reads them */
+        line(f, "_mm_sfence();");
+        if (s->threads > 1) line(f, "#pragma omp barrier");
+    }
     return IC_OK;
+}
+
+/* Which stores stream past the caches: contiguous f32 vectors of an output
+ * too big to still be in the last-level cache when its reader runs, whose
+ * every vector is aligned once the array is (emit_loops checks that at run
+ * time), in kernels that are memory-bound (little work per element) or
+ * have long rows (whose output rows would crowd L1 and the input row out).
+ * Ordinary stores would first read each line in. A softmax over short rows,
+ * bound by its exp, measured slower streaming: the streamed lines take the
+ * fill buffers its prefetches need. */
+static void find_streams(fx *f) {
+    const kp_plan *p = f->p;
+    const ks_sched *s = f->s;
+    f->any_stream = false;
+    bool long_rows = s->mode == KS_ROWS && s->row_vec_pad * 4 * 2 > PREFETCH_BYTES; /* as in fx_find_prefetch_phases */
+    int cost = 0;
+    for (int k = 0; k < p->n_kops; k++)
+        if (f->used[k] && (p->kops[k].full || s->mode == KS_PW)) cost += p->kops[k].cost ? p->kops[k].cost : 1;
+    for (int si = 0; si < p->n_stores; si++) {
+        const kp_store *st = &p->stores[si];
+        const ic_value *v = cg_val(f->c, st->value);
+        bool ok = st->full && s->mode != KS_COLS && v->dtype == IC_DT_F32 && !p->kops[st->kop].dbl &&
+                  s->sstride[si][s->vec] == 1 && st->base % f->vw == 0 &&
+                  (int64_t)ic_value_numel(v) * 4 >= STREAM_MIN_BYTES && (s->mode != KS_PW || s->chunk % f->vw == 0) &&
+                  (cost <= STREAM_MAX_COST || long_rows);
+        for (int l = 0; l < s->vec && ok; l++) ok = s->sstride[si][l] % f->vw == 0;
+        f->stream[si] = ok;
+        f->any_stream |= ok;
+    }
 }
 
 /* True when the C text e names variable v<k> (not v<k>0 or av<k>). */
@@ -737,8 +649,12 @@ ic_status cg_emit_fused(cg_ctx *c, uint32_t gi) {
     f.adepth = malloc(((size_t)p->n_kops + 1) * sizeof *f.adepth);
     f.marks = malloc((size_t)p->n_kops + 1);
     f.used = malloc((size_t)p->n_kops + 1);
+    f.rform = malloc((size_t)p->n_kops + 1);
+    f.pivot = malloc((size_t)p->n_kops + 1);
+    f.nanfree = malloc((size_t)p->n_kops + 1);
+    f.stream = malloc((size_t)p->n_stores + 1);
     ic_status st = IC_OK;
-    if (!f.in_index || !f.vdepth || !f.adepth || !f.marks || !f.used) {
+    if (!f.in_index || !f.vdepth || !f.adepth || !f.marks || !f.used || !f.rform || !f.pivot || !f.nanfree || !f.stream) {
         st = ic_diag_set(c->d, IC_ERR_NOMEM, "out of memory emitting a kernel");
         goto done;
     }
@@ -748,6 +664,9 @@ ic_status cg_emit_fused(cg_ctx *c, uint32_t gi) {
     for (int k = 0; k < p->n_kops; k++) f.vdepth[k] = f.adepth[k] = -1;
     grp->threads = s.threads;
     find_used(&f);
+    fx_find_row_forms(&f);
+    fx_find_prefetch_phases(&f);
+    find_streams(&f);
     emit_signature(&f, gi);
     for (int i = 0; i < p->n_inputs && s.tasks; i++) {
         bool read = false;
@@ -762,6 +681,10 @@ done:
     free(f.adepth);
     free(f.marks);
     free(f.used);
+    free(f.rform);
+    free(f.pivot);
+    free(f.nanfree);
+    free(f.stream);
     ks_sched_free(&s);
     return st;
 }

@@ -17,6 +17,11 @@
 #define KS_CHUNK 4096   /* vector-loop elements per task in long pointwise loops (a multiple of every width) */
 #define KS_MAX_THREADS 256
 #define KS_CACHE_MIN_COST 4 /* recompute cost (1 = an add or a load) from which a value is kept in scratch */
+/* A scratch row beyond this many bytes crowds the input row out of L1 (32
+ * KiB with the output and the next row's prefetch): only values twice as
+ * expensive as KS_CACHE_MIN_COST are worth it then (hardswish over a 56x56
+ * row is recomputed, softmax's exp kept). */
+#define KS_SCRATCH_L1_BYTES 8192
 
 static bool is_row(const kp_plan *p, int d) { return (p->rmask >> d) & 1u; }
 
@@ -206,6 +211,7 @@ bool ks_schedule(const ic_graph *g, const kp_plan *p, int vw, ks_sched *s) {
        recomputing it (its op plus every uncached full operand, loads 1 each)
        costs more than reloading it */
     int64_t used = 0;
+    int min_cost = s->scratch * 4 > KS_SCRATCH_L1_BYTES ? 2 * KS_CACHE_MIN_COST : KS_CACHE_MIN_COST;
     int *rc = malloc(((size_t)p->n_kops + 1) * sizeof *rc);
     if (!rc) {
         ks_sched_free(s);
@@ -219,7 +225,7 @@ bool ks_schedule(const ic_graph *g, const kp_plan *p, int vw, ks_sched *s) {
         int uses = 0;
         for (int ph = 0; ph < 8; ph++) uses += (s->phases[k] >> ph) & 1u;
         if (s->mode == KS_PW || uses < 2 || !q->full || q->dbl || q->dtype != IC_DT_F32 || q->op == KP_LOAD) continue;
-        if (rc[k] < KS_CACHE_MIN_COST || used + s->scratch > KS_MAX_SCRATCH) continue;
+        if (rc[k] < min_cost || used + s->scratch > KS_MAX_SCRATCH) continue;
         s->cache[k] = true;
         used += s->scratch;
         rc[k] = 1;

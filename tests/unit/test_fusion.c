@@ -551,6 +551,31 @@ static void long_rows(ic_graph *g) {
     out(g, OP1(g, IC_OP_REDUCE_MEAN, big), "mean_all");
     uint32_t wide = in_f(g, "wide", S(2, 128, 3072, 0, 0));
     out(g, OP2(g, IC_OP_ADD, OP1(g, IC_OP_GELU, OP2(g, IC_OP_ADD, wide, b)), wide), "gelu_wide");
+    /* rows around 1e4 with spread 1e-2 (fill_inputs): the per-element f32
+       arithmetic must not lose the mean's low part, which is 1e-5 of the row
+       values but 10% of their spread */
+    uint32_t o1 = in_f(g, "off1", S(2, 3, 768, 0, 0)), o2 = in_f(g, "off2", S(2, 5, 100, 0, 0));
+    uint32_t og = in_f(g, "og", S(1, 100, 0, 0, 0)), ob = in_f(g, "ob", S(1, 100, 0, 0, 0));
+    out(g, OP1(g, IC_OP_LAYERNORM, o1), "ln_off768");
+    out(g, op(g, IC_OP_LAYERNORM, (uint32_t[]){o2, og, ob}, 3, NULL, 0), "ln_off100");
+    out(g, OPA(g, IC_OP_LOG_SOFTMAX, o2, ic_attr_make_int("axis", -1)), "log_softmax_off100");
+    int64_t ax[] = {-1}; /* the decomposed form rounds its mean to f32: that rounding must match */
+    ic_attr mean_a[] = {ic_attr_make_ints("axes", ax, 1), ic_attr_make_int("keepdims", 1)};
+    uint32_t d = OP2(g, IC_OP_SUB, o1, op(g, IC_OP_REDUCE_MEAN, &o1, 1, mean_a, 2));
+    uint32_t v = op(g, IC_OP_REDUCE_MEAN, (uint32_t[]){OP2(g, IC_OP_MUL, d, d)}, 1, mean_a, 2);
+    out(g, OP2(g, IC_OP_DIV, d, OP1(g, IC_OP_SQRT, OP2(g, IC_OP_ADD, v, scalar(g, 1e-5f)))), "ln_onnx_off768");
+    /* rows with inf and NaN (fill_inputs) where the row's first term, or a later one, is special */
+    uint32_t sp = in_f(g, "special", S(2, 4, 40, 0, 0));
+    uint32_t sm = op(g, IC_OP_REDUCE_MEAN, &sp, 1, mean_a, 2);
+    out(g, sm, "special_mean");
+    out(g, OP2(g, IC_OP_SUB, sp, sm), "special_sub_mean");
+    out(g, OP1(g, IC_OP_LAYERNORM, sp), "special_ln");
+    out(g, OPA(g, IC_OP_SOFTMAX, sp, ic_attr_make_int("axis", -1)), "special_softmax");
+    out(g, OPA(g, IC_OP_LOG_SOFTMAX, sp, ic_attr_make_int("axis", -1)), "special_log_softmax");
+    /* outputs of 64 MiB and more are written with streaming stores (rows and pointwise loops) */
+    uint32_t huge = in_f(g, "huge", S(2, 16384, 1024, 0, 0));
+    out(g, OP1(g, IC_OP_LAYERNORM, huge), "ln_huge");
+    out(g, OP1(g, IC_OP_RELU, huge), "relu_huge");
 }
 
 /* One graph on its way to a loaded model. */
@@ -577,6 +602,18 @@ static void fill_inputs(fbuild *b, uint64_t seed) {
         const ic_value *v = &b->g->values[b->g->inputs[i]];
         assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &b->in[i], NULL), IC_OK);
         ic_test_fill(&b->in[i], &r, v->dtype == IC_DT_F32 ? -3 : -6, v->dtype == IC_DT_F32 ? 3 : 6);
+        if (!strncmp(v->name, "off", 3)) { /* mean 1e4, standard deviation 1e-2 */
+            float *x = b->in[i].data;
+            for (size_t k = 0; k < ic_tensor_numel(&b->in[i]); k++) x[k] = 1e4f + x[k] * (0.01f / 1.7320508f);
+        }
+        if (!strcmp(v->name, "special")) { /* rows of 40: inf first, NaN first, inf later, -inf and inf later */
+            float *x = b->in[i].data;
+            x[0] = INFINITY;
+            x[40] = NAN;
+            x[80 + 7] = INFINITY;
+            x[120 + 3] = -INFINITY;
+            x[120 + 9] = INFINITY;
+        }
     }
 }
 
