@@ -44,7 +44,7 @@ for m in "${MODELS[@]}"; do
     ARGS_UNFUSED+=("$m/unfused=$WORK/$m.unfused.so")
 done
 
-echo "# model                 threads  median     bytes      achieved         same-run triad    ratio"
+echo "# model                 threads  median     bytes      achieved         same-run triad   streaming-store triad, ratio to it   ratio to triad"
 for t in 1 "$(nproc)"; do
     for i in "${!MODELS[@]}"; do
         "$WORK/kbench" -t "$t" -s "$SECONDS_PER" "${ARGS_FUSED[$i]}" "${ARGS_UNFUSED[$i]}"
