@@ -24,6 +24,8 @@ static inline ic_vf ic_vld(const float *p) { return _mm512_loadu_ps(p); }
 static inline ic_vf ic_vld_n(const float *p, int nl) { return _mm512_maskz_loadu_ps(ic_vtail(nl), p); }
 static inline void ic_vst(float *p, ic_vf v) { _mm512_storeu_ps(p, v); }
 static inline void ic_vst_n(float *p, ic_vf v, int nl) { _mm512_mask_storeu_ps(p, ic_vtail(nl), v); }
+/* a non-temporal store past the caches; p 64-byte aligned */
+static inline void ic_vst_nt(float *p, ic_vf v) { _mm512_stream_ps(p, v); }
 static inline ic_vf ic_vset1(float x) { return _mm512_set1_ps(x); }
 static inline ic_vf ic_vadd(ic_vf a, ic_vf b) { return _mm512_add_ps(a, b); }
 static inline ic_vf ic_vsub(ic_vf a, ic_vf b) { return _mm512_sub_ps(a, b); }
@@ -100,6 +102,7 @@ static inline ic_vf ic_vld(const float *p) { return _mm256_loadu_ps(p); }
 static inline ic_vf ic_vld_n(const float *p, int nl) { return _mm256_maskload_ps(p, ic_vtail(nl)); }
 static inline void ic_vst(float *p, ic_vf v) { _mm256_storeu_ps(p, v); }
 static inline void ic_vst_n(float *p, ic_vf v, int nl) { _mm256_maskstore_ps(p, ic_vtail(nl), v); }
+static inline void ic_vst_nt(float *p, ic_vf v) { _mm256_stream_ps(p, v); } /* p 32-byte aligned */
 static inline ic_vf ic_vset1(float x) { return _mm256_set1_ps(x); }
 static inline ic_vf ic_vadd(ic_vf a, ic_vf b) { return _mm256_add_ps(a, b); }
 static inline ic_vf ic_vsub(ic_vf a, ic_vf b) { return _mm256_sub_ps(a, b); }
@@ -182,6 +185,7 @@ static inline void ic_vst_n(float *p, ic_vf v, int nl) {
     _mm_storeu_ps(t, v);
     for (int l = 0; l < nl; l++) p[l] = t[l];
 }
+static inline void ic_vst_nt(float *p, ic_vf v) { _mm_stream_ps(p, v); } /* p 16-byte aligned */
 static inline ic_vf ic_vset1(float x) { return _mm_set1_ps(x); }
 static inline ic_vf ic_vadd(ic_vf a, ic_vf b) { return _mm_add_ps(a, b); }
 static inline ic_vf ic_vsub(ic_vf a, ic_vf b) { return _mm_sub_ps(a, b); }
@@ -237,6 +241,8 @@ static inline ic_vd ic_vd_ld(const double *p) { return (ic_vd){_mm_loadu_pd(p), 
 /* --- shared forms over the primitives above ----------------------------------- */
 
 static inline ic_vf ic_vzero(void) { return ic_vset1(0.0f); }
+/* x rounded to float by the hardware: +-inf beyond the float range, where a C cast is undefined */
+static inline float ic_f32_of(double x) { return _mm_cvtss_f32(_mm_cvtsd_ss(_mm_setzero_ps(), _mm_set_sd(x))); }
 /* max(0, x) as `x < 0 ? 0 : x`: NaN and -0 pass through */
 static inline ic_vf ic_vrelu(ic_vf a) { return ic_vsel_lt(a, ic_vzero(), ic_vzero(), a); }
 /* clip's two steps: y < lo ? lo : y, and hi < y ? hi : y */

@@ -216,9 +216,8 @@ static void emit_store(fx *f, int si, bool per_row) {
     if (is_vec_type(q)) {
         fx_need_vec(f, st->kop);
         if (f->stream[si] && !f->tail) {
-            static const char *const nt[] = {"_mm_stream_ps", "_mm256_stream_ps", "_mm512_stream_ps"};
-            const char *fn = nt[f->vw == 16 ? 2 : f->vw == 8 ? 1 : 0];
-            line(f, "if (nt%d) %s(out%d + %s, v%d); else ic_vst(out%d + %s, v%d);", si, fn, si, off, st->kop, si, off, st->kop);
+            line(f, "if (nt%d) ic_vst_nt(out%d + %s, v%d); else ic_vst(out%d + %s, v%d);", si, si, off, st->kop, si, off,
+                 st->kop);
             return;
         }
         if (sv == 0 || sv == 1)

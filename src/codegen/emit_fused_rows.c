@@ -33,7 +33,7 @@ static bool dscalar(const fx *f) { return f->s->mode == KS_ROWS; }
 
 /* The C of double expression x rounded to float the way the vector forms
  * round (beyond the f32 range: inf, where a C cast is undefined). */
-#define F32_OF(x) "_mm_cvtss_f32(_mm_cvtsd_ss(_mm_setzero_ps(), _mm_set_sd(" x ")))"
+#define F32_OF(x) "ic_f32_of(" x ")"
 
 /* Declares the f32 forms of double row value d<k> that rform asks for. */
 static void emit_row_forms(fx *f, int k) {
@@ -179,7 +179,7 @@ void fx_acc_step(fx *f, int ph) {
         case KP_RMAX:
             /* a max only softmax reads need not carry NaN: the NaN reaches every output through the sum */
             snprintf(t, sizeof t, mask ? "ic_vfill_n(v%d, ic_vset1(-INFINITY), nl)" : "v%d", x);
-            if (f->nanfree[k]) line(f, "acc%d_%d = ic_vclip_lo(%s, acc%d_%d);", k, u, t, k, u);
+            if (f->nanfree[k]) line(f, "acc%d_%d = ic_vmax_fast(%s, acc%d_%d);", k, u, t, k, u); /* a NaN in t is dropped */
             else line(f, "acc%d_%d = ic_vmax_nan(acc%d_%d, %s);", k, u, k, u, t);
             break;
         case KP_RMIN:
@@ -343,7 +343,7 @@ void fx_find_prefetch_phases(fx *f) {
         for (int k = 0; k < p->n_kops; k++) {
             const kp_kop *q = &p->kops[k];
             if (q->op == KP_RED && q->phase == ph) /* vector ops a step takes */
-                cost[ph] += q->red == KP_RSQDEV ? 3 : q->red == KP_RSUM ? 1 + f->pivot[k] : 3 - f->nanfree[k];
+                cost[ph] += q->red == KP_RSQDEV ? 3 : q->red == KP_RSUM ? 1 + f->pivot[k] : 3 - 2 * f->nanfree[k];
             if (!f->marks[k] || !f->used[k]) continue;
             cost[ph] += f->marks[k] == 2 || q->op == KP_LOAD || !q->cost ? 1 : q->cost;
             cost[ph] += f->s->cache[k] && ks_first_phase(f->s, k) == ph;
