@@ -137,9 +137,8 @@ def inductc_profile(inductc, so, inputs, threads, iters):
 
 class CModel:
     """A compiled model called in process through its C ABI (include/inductc/model.h) on
-    64-byte aligned numpy buffers, as the triad's buffers are: `inductc run` reads inputs
-    into calloc'ed memory, 16 bytes past a page start, which splits every 256-byte row of
-    x over five cache lines instead of four and rules out streaming stores."""
+    64-byte aligned numpy buffers, as the triad's buffers are: the host-program view of
+    the aggregation, next to `inductc run`'s (whose tensors are 64-byte aligned too)."""
 
     class Tensor(ctypes.Structure):
         _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
