@@ -176,6 +176,7 @@ ic_status cg_pw_body(cg_ctx *c, const ic_node *n, ic_strbuf *body);
 bool cg_pw_vexpr(const cg_ctx *c, const ic_node *n, const char *const *in, ic_strbuf *out);
 /* ops of the ONNX front end with emitters of their own */
 ic_status cg_emit_argminmax(cg_ctx *c, uint32_t gi, const ic_node *n);     /* emit_argmax.c */
+ic_status cg_emit_topk(cg_ctx *c, uint32_t gi, const ic_node *n);          /* emit_topk.c */
 ic_status cg_emit_cumsum(cg_ctx *c, uint32_t gi, const ic_node *n);        /* emit_cumsum.c */
 ic_status cg_emit_instance_norm(cg_ctx *c, uint32_t gi, const ic_node *n); /* emit_instnorm.c */
 ic_status cg_emit_gather_ext(cg_ctx *c, uint32_t gi, const ic_node *n);    /* emit_gather_ext.c: gather_elements, gather_nd */

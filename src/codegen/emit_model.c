@@ -52,6 +52,7 @@ static ic_status emit_group(cg_ctx *c, uint32_t gi) {
     if (grp->kind == CG_GROUP_LIBRARY) return cg_emit_library(c, gi); /* with its epilogue, if any */
     switch (n->op) { /* ops with an emitter of their own, whatever their kind */
     case IC_OP_ARGMAX: case IC_OP_ARGMIN: return cg_emit_argminmax(c, gi, n);
+    case IC_OP_TOPK: return cg_emit_topk(c, gi, n);
     case IC_OP_CUMSUM: return cg_emit_cumsum(c, gi, n);
     case IC_OP_INSTANCE_NORM: return cg_emit_instance_norm(c, gi, n);
     case IC_OP_GATHER_ELEMENTS: case IC_OP_GATHER_ND: return cg_emit_gather_ext(c, gi, n);

@@ -305,6 +305,18 @@ ic_status ic_cumsum_params_get(const ic_node *n, int32_t rank, ic_cumsum_params 
     return IC_OK;
 }
 
+ic_status ic_topk_params_get(const ic_node *n, const ic_shape *x, ic_topk_params *out, ic_diag *d) {
+    int64_t axis = ic_attr_int(n, "axis", -1);
+    if (!ic_axis_normalize(axis, x->rank, &out->axis))
+        return ic_diag_set(d, IC_ERR_INVALID, "topk: axis %lld out of range for rank %d", (long long)axis, x->rank);
+    out->k = ic_attr_int(n, "k", -1);
+    if (out->k < 0 || out->k > x->dims[out->axis])
+        return ic_diag_set(d, IC_ERR_INVALID, "topk: k = %lld must be given and lie in [0, %lld] (the axis' size)",
+                           (long long)out->k, (long long)x->dims[out->axis]);
+    out->largest = ic_attr_int(n, "largest", 1) != 0;
+    return IC_OK;
+}
+
 ic_status ic_scatter_reduction_of(const ic_node *n, ic_scatter_reduction *out, ic_diag *d) {
     static const char *const names[] = {"none", "add", "mul", "max", "min"};
     const char *s = ic_attr_str(n, "reduction", "none");

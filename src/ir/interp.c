@@ -70,6 +70,7 @@ static ic_interp_kernel kernel_for(ic_op op) {
         return ic_interp_reduce_ext;
     case IC_OP_ARGMAX: case IC_OP_ARGMIN: return ic_interp_argminmax;
     case IC_OP_CUMSUM: return ic_interp_cumsum;
+    case IC_OP_TOPK: return ic_interp_topk;
     case IC_OP_GATHER_ELEMENTS: return ic_interp_gather_elements;
     case IC_OP_GATHER_ND: return ic_interp_gather_nd;
     case IC_OP_SCATTER_ELEMENTS: return ic_interp_scatter_elements;

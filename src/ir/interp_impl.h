@@ -126,6 +126,8 @@ ic_status ic_interp_mod(const ic_node *n, const ic_tensor *const *in, ic_tensor 
 ic_status ic_interp_reduce_ext(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_argminmax(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_cumsum(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* interp_topk.c */
+ic_status ic_interp_topk(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_index.c: gather_elements gather_nd scatter_elements scatter_nd */
 ic_status ic_interp_gather_elements(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_gather_nd(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);

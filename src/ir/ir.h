@@ -270,6 +270,14 @@ typedef struct ic_cumsum_params {
 } ic_cumsum_params;
 ic_status ic_cumsum_params_get(const ic_node *n, int32_t rank, ic_cumsum_params *out, ic_diag *d);
 
+typedef struct ic_topk_params {
+    int32_t axis; /* normalised (default -1) */
+    int64_t k;    /* how many (required, 0 <= k <= the axis' size) */
+    bool largest; /* the k largest, in descending order (default); else the k smallest, ascending */
+} ic_topk_params;
+/* topk; checks k against the axis of a tensor of shape x. */
+ic_status ic_topk_params_get(const ic_node *n, const ic_shape *x, ic_topk_params *out, ic_diag *d);
+
 typedef enum ic_scatter_reduction {
     IC_SCATTER_NONE, /* overwrite */
     IC_SCATTER_ADD,

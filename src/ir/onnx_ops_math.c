@@ -414,6 +414,28 @@ static ic_status map_cumsum(onnx_node *n) {
     return unary(n, op, a, 3);
 }
 
+/* TopK: k an attribute before opset 10, a constant input from 10 on; `sorted`
+ * = 0 allows any order, and the sorted one is among them. */
+static ic_status map_topk(onnx_node *n) {
+    uint32_t x, out[2];
+    IC_TRY(onnx_req(n, 0, &x));
+    int64_t k = onnx_attr_int(n, "k", -1);
+    if (n->im->opset >= 10) {
+        uint32_t kv;
+        IC_TRY(onnx_req(n, 1, &kv));
+        const int64_t *ks;
+        uint32_t nk;
+        IC_TRY(onnx_const_ints(n, kv, "K", &ks, &nk));
+        if (nk != 1) return onnx_invalid(n, "K must hold one value");
+        k = ks[0];
+    }
+    ic_attr a[3] = {ic_attr_make_int("k", k), ic_attr_make_int("axis", onnx_attr_int(n, "axis", -1)),
+                    ic_attr_make_int("largest", onnx_attr_int(n, "largest", 1) ? 1 : 0)};
+    IC_TRY(onnx_emit_multi(n, IC_OP_TOPK, &x, 1, a, 3, 2, out));
+    IC_TRY(onnx_set_out(n, 0, out[0]));
+    return onnx_n_out(n) > 1 ? onnx_set_out(n, 1, out[1]) : IC_OK;
+}
+
 const onnx_op_entry ic_onnx_ops_math[] = {
     {"Add", map_add}, {"Sub", map_sub}, {"Mul", map_mul}, {"Div", map_div}, {"Pow", map_pow}, {"Mod", map_mod},
     {"Equal", map_equal}, {"Less", map_less}, {"LessOrEqual", map_less_equal}, {"Greater", map_greater},
@@ -432,6 +454,6 @@ const onnx_op_entry ic_onnx_ops_math[] = {
     {"ReduceMin", map_reduce_min}, {"ReduceProd", map_reduce_prod}, {"ReduceL2", map_reduce_l2},
     {"ReduceSumSquare", map_reduce_sum_square}, {"ReduceLogSumExp", map_reduce_log_sum_exp},
     {"ReduceL1", map_reduce_l1}, {"ReduceLogSum", map_reduce_log_sum},
-    {"ArgMax", map_argmax}, {"ArgMin", map_argmin}, {"CumSum", map_cumsum},
+    {"ArgMax", map_argmax}, {"ArgMin", map_argmin}, {"CumSum", map_cumsum}, {"TopK", map_topk},
     {NULL, NULL},
 };

@@ -527,7 +527,7 @@ ic_status ic_infer_node(ic_graph *g, uint32_t node, ic_diag *d) {
     case IC_OP_ELU: case IC_OP_SELU: case IC_OP_CELU: case IC_OP_SOFTPLUS: case IC_OP_SOFTSIGN: case IC_OP_ROUND:
     case IC_OP_SIGN: case IC_OP_ISNAN: case IC_OP_ISINF: case IC_OP_MOD: case IC_OP_REDUCE_PROD: case IC_OP_REDUCE_L2:
     case IC_OP_REDUCE_SUM_SQUARE: case IC_OP_REDUCE_LOG_SUM_EXP: case IC_OP_ARGMAX: case IC_OP_ARGMIN:
-    case IC_OP_CUMSUM: case IC_OP_INSTANCE_NORM: case IC_OP_GATHER_ELEMENTS: case IC_OP_GATHER_ND:
+    case IC_OP_CUMSUM: case IC_OP_TOPK: case IC_OP_INSTANCE_NORM: case IC_OP_GATHER_ELEMENTS: case IC_OP_GATHER_ND:
     case IC_OP_SCATTER_ELEMENTS: case IC_OP_SCATTER_ND: case IC_OP_TILE: case IC_OP_PAD: case IC_OP_TRILU:
     case IC_OP_RESIZE: case IC_OP_DEPTH_TO_SPACE: case IC_OP_SPACE_TO_DEPTH: case IC_OP_EDGE_AGGREGATE:
     case IC_OP_CSR_BUILD: case IC_OP_SPMM: case IC_OP_SEGMENT_REDUCE:

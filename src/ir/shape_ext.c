@@ -106,6 +106,23 @@ static ic_status infer_arg(const ext_ctx *c) {
     return set_out(c, IC_DT_I64, &s);
 }
 
+/* topk(x) -> values (x's dtype), indices (i64), both x's shape with k along the axis */
+static ic_status infer_topk(const ext_ctx *c) {
+    const ic_value *x = in(c, 0);
+    if (!arith(x->dtype)) return fail(c, "needs f32, i32 or i64 input, got %s", ty(c, 0));
+    if (c->n->n_outputs != 2) return fail(c, "has two results (values, indices)");
+    ic_topk_params p;
+    IC_TRY(ic_topk_params_get(c->n, &x->shape, &p, c->d));
+    ic_shape s = x->shape;
+    s.dims[p.axis] = p.k;
+    ic_value *vals = &c->g->values[c->n->outputs[0]], *idx = &c->g->values[c->n->outputs[1]];
+    vals->dtype = x->dtype;
+    vals->shape = s;
+    idx->dtype = IC_DT_I64;
+    idx->shape = s;
+    return IC_OK;
+}
+
 static ic_status infer_cumsum(const ext_ctx *c) {
     const ic_value *x = in(c, 0);
     if (!arith(x->dtype)) return fail(c, "needs f32, i32 or i64 input, got %s", ty(c, 0));
@@ -297,6 +314,7 @@ ic_status ic_infer_ext(ic_graph *g, uint32_t node, ic_diag *d) {
         return infer_reduce(&c);
     case IC_OP_ARGMAX: case IC_OP_ARGMIN: return infer_arg(&c);
     case IC_OP_CUMSUM: return infer_cumsum(&c);
+    case IC_OP_TOPK: return infer_topk(&c);
     case IC_OP_INSTANCE_NORM: return infer_instance_norm(&c);
     case IC_OP_GATHER_ELEMENTS: case IC_OP_SCATTER_ELEMENTS: return infer_elements(&c);
     case IC_OP_GATHER_ND: return infer_gather_nd(&c);

@@ -69,6 +69,13 @@ static void check_build(const ic_test_build *b, const ic_test_range *ranges, dou
 static const float k_special[16] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, NAN, INFINITY, -INFINITY, -0.0f, 0.0f,
                                     1e30f, -1e30f, 1e-30f, 88.0f, -100.0f};
 
+/* Both results of topk(x) {k, axis, largest} as graph outputs. */
+static void topk_out(ic_graph *g, uint32_t x, int64_t k, int64_t axis, int largest) {
+    uint32_t v = OP(g, IC_OP_TOPK, IN(x), ATTRS(AI("k", k), AI("axis", axis), AI("largest", largest)));
+    out(g, v);
+    out(g, g->nodes[g->values[v].producer].outputs[1]);
+}
+
 static ic_graph *graph_pointwise(const char *name) {
     ic_graph *g = ic_test_graph_new(name);
     uint32_t x = ic_test_input(g, "x", IC_DT_F32, S2(3, 37));
@@ -82,6 +89,8 @@ static ic_graph *graph_pointwise(const char *name) {
         out(g, OP(g, plain[i], IN(x), NOATTRS));
         out(g, OP(g, plain[i], IN(xs), NOATTRS));
     }
+    topk_out(g, xs, 16, 0, 1); /* NaN, infinities and signed zeros ranked */
+    topk_out(g, xs, 16, 0, 0);
     out(g, OP(g, IC_OP_ELU, IN(x), ATTRS(AF("alpha", 0.3))));
     out(g, OP(g, IC_OP_SELU, IN(x), ATTRS(AF("alpha", 1.5), AF("gamma", 0.75))));
     out(g, OP(g, IC_OP_CELU, IN(x), ATTRS(AF("alpha", 0.4))));
@@ -171,6 +180,19 @@ static ic_graph *graph_reduce(void) {
     out(g, OP(g, IC_OP_CUMSUM, IN(wide), ATTRS(AI("axis", 1))));
     out(g, OP(g, IC_OP_CUMSUM, IN(big), ATTRS(AI("axis", 1), AI("reverse", 1))));
     out(g, OP(g, IC_OP_CUMSUM, IN(e), ATTRS(AI("axis", 0))));
+    /* topk: ties (floored values), k = 1 and k = the axis size, the selection and the heap paths
+       (k above 32 on 600-long rows), rows along a middle axis, integers */
+    uint32_t ties = OP(g, IC_OP_FLOOR, IN(c3), NOATTRS);
+    for (int largest = 0; largest < 2; largest++) {
+        topk_out(g, ties, 4, 1, largest);
+        topk_out(g, c3, 17, 1, largest);
+        topk_out(g, c3, 1, -1, largest);
+        topk_out(g, wide, 40, -1, largest);
+        topk_out(g, OP(g, IC_OP_FLOOR, IN(wide), NOATTRS), 250, 2, largest);
+        topk_out(g, xi, 2, 0, largest);
+        topk_out(g, xl, 3, 1, largest);
+    }
+    topk_out(g, big, 5, 1, 1); /* large enough to run in parallel */
     return g;
 }
 

@@ -300,6 +300,53 @@ static void test_argmax_argmin(void **state) {
     expect_error("argmax axis", IC_OP_ARGMAX, INS(x), ATTRS(AI("axis", 2)), IC_ERR_INVALID, "axis 2 out of range");
 }
 
+/* topk(x) {k, axis, largest}: both results against want_v / want_i. */
+static void expect_topk(const char *what, tin x, int64_t k, int64_t axis, int largest, ic_shape ws, const float *want_v,
+                        const int64_t *want_i) {
+    ic_graph *g;
+    assert_int_equal(ic_graph_create(NULL, "t", &g), IC_OK);
+    uint32_t xv = ic_graph_add_input(g, "x", x.t, &x.s);
+    ic_attr a[3] = {AI("k", k), AI("axis", axis), AI("largest", largest)};
+    ic_diag d = {0};
+    uint32_t v = ic_graph_build(g, IC_OP_TOPK, &xv, 1, a, 3, &d);
+    if (v == IC_NONE) fail_msg("%s: %s", what, d.msg);
+    uint32_t iv = g->nodes[g->values[v].producer].outputs[1];
+    g->values[v].name = "v";
+    g->values[iv].name = "i";
+    assert_true(ic_graph_add_output(g, v) && ic_graph_add_output(g, iv));
+    ic_tensor in = {.dtype = x.t, .shape = x.s, .data = (void *)x.data}, out[2];
+    if (ic_interp_run(g, &in, out, &d) != IC_OK) fail_msg("%s: %s", what, d.msg);
+    ic_tensor wv = {.dtype = IC_DT_F32, .shape = ws, .data = (void *)want_v};
+    ic_tensor wi = {.dtype = IC_DT_I64, .shape = ws, .data = (void *)want_i};
+    assert_true(ic_test_allclose(&out[0], &wv, 0, 0, what));
+    assert_true(ic_test_allclose(&out[1], &wi, 0, 0, what));
+    ic_tensor_free(&out[0]);
+    ic_tensor_free(&out[1]);
+    ic_graph_destroy(g);
+}
+
+static void test_topk(void **state) {
+    (void)state;
+    /* equal values in index order; NaN above every number: first when largest, last when smallest */
+    tin x = F32(S2(2, 6), 3.0f, 1.0f, NAN, 3.0f, -INFINITY, 2.0f, 0.0f, -0.5f, 7.0f, 7.0f, 7.0f, -1.0f);
+    expect_topk("largest", x, 3, 1, 1, S2(2, 3), (const float[]){NAN, 3.0f, 3.0f, 7.0f, 7.0f, 7.0f},
+                (const int64_t[]){2, 0, 3, 2, 3, 4});
+    expect_topk("smallest", x, 3, -1, 0, S2(2, 3), (const float[]){-INFINITY, 1.0f, 2.0f, -1.0f, -0.5f, 0.0f},
+                (const int64_t[]){4, 1, 5, 5, 1, 0});
+    expect_topk("all, smallest", x, 6, 1, 0, S2(2, 6),
+                (const float[]){-INFINITY, 1.0f, 2.0f, 3.0f, 3.0f, NAN, -1.0f, -0.5f, 0.0f, 7.0f, 7.0f, 7.0f},
+                (const int64_t[]){4, 1, 5, 0, 3, 2, 5, 1, 0, 2, 3, 4});
+    expect_topk("axis 0", x, 1, 0, 1, S2(1, 6), (const float[]){3.0f, 1.0f, NAN, 7.0f, 7.0f, 2.0f},
+                (const int64_t[]){0, 0, 0, 1, 1, 0});
+    expect_topk("k = 0", x, 0, 1, 1, S2(2, 0), NULL, NULL);
+    /* test_top_k: [[0..3], [4..7], [8..11]], k 3 */
+    expect_topk("onnx", F32(S2(3, 4), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 3, 1, 1, S2(3, 3),
+                (const float[]){3, 2, 1, 7, 6, 5, 11, 10, 9}, (const int64_t[]){3, 2, 1, 3, 2, 1, 3, 2, 1});
+    expect_error("topk k", IC_OP_TOPK, INS(x), ATTRS(AI("k", 7)), IC_ERR_INVALID, "k = 7 must be given and lie in [0, 6]");
+    expect_error("topk no k", IC_OP_TOPK, INS(x), NOATTRS, IC_ERR_INVALID, "k = -1 must be given");
+    expect_error("topk axis", IC_OP_TOPK, INS(x), ATTRS(AI("k", 1), AI("axis", 2)), IC_ERR_INVALID, "axis 2 out of range");
+}
+
 static void test_cumsum(void **state) {
     (void)state;
     /* test_cumsum_1d, _exclusive, _reverse, _reverse_exclusive */
@@ -618,6 +665,7 @@ int main(void) {
         cmocka_unit_test(test_activations),     cmocka_unit_test(test_round_sign_isnan_isinf),
         cmocka_unit_test(test_mod),             cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_argmax_argmin),   cmocka_unit_test(test_cumsum),
+        cmocka_unit_test(test_topk),
         cmocka_unit_test(test_instance_norm),   cmocka_unit_test(test_gather_elements),
         cmocka_unit_test(test_gather_nd),       cmocka_unit_test(test_scatter_elements),
         cmocka_unit_test(test_scatter_nd),      cmocka_unit_test(test_tile),
