@@ -16,22 +16,18 @@
  * the unlowered graph: f32 within rtol 1e-5 (atol 1e-6, 1e-5 for sums),
  * everything else exactly. IC_KEEP_TMP=1 keeps the generated files. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "codegen/codegen.h"
 #include "ir/interp.h"
 #include "ir/text.h"
 #include "lower/kplan.h"
 #include "lower/pipeline.h"
-#include "runtime/cc.h"
 #include "runtime/compile.h"
 #include "runtime/isa.h"
-#include "runtime/loader.h"
+#include "test_build.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------------- */
@@ -578,36 +574,30 @@ static void long_rows(ic_graph *g) {
     out(g, OP1(g, IC_OP_RELU, huge), "relu_huge");
 }
 
-/* One graph on its way to a loaded model. */
-typedef struct fbuild {
-    ic_graph *g;       /* lowered graph */
-    const char *isa;   /* target ISA */
-    ic_tensor in[160]; /* inputs */
-    ic_tensor want[96];/* interpreter results on the unlowered graph */
-    char dir[512];     /* temp dir with model.c, weights.bin, model.so */
-    char so[600];      /* the .so */
-    ic_status status;  /* compile outcome */
-    ic_diag d;         /* its message */
-} fbuild;
+/* A random graph's inputs and its interpreter results (before lowering). */
+typedef struct fcase {
+    ic_tensor in[160];  /* inputs */
+    ic_tensor want[96]; /* interpreter results on the unlowered graph */
+} fcase;
 
 enum { N_FB = 6 };
-static fbuild g_fb[N_FB];
-static char g_root[256];
+static ic_test_build g_fb[N_FB]; /* g: the graph, lowered by the build */
+static fcase g_fc[N_FB];
 
-static void fill_inputs(fbuild *b, uint64_t seed) {
+static void fill_inputs(const ic_graph *g, fcase *fc, uint64_t seed) {
     ic_test_rng r;
     ic_test_rng_seed(&r, seed);
-    assert_true(b->g->n_inputs <= 160);
-    for (uint32_t i = 0; i < b->g->n_inputs; i++) {
-        const ic_value *v = &b->g->values[b->g->inputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &b->in[i], NULL), IC_OK);
-        ic_test_fill(&b->in[i], &r, v->dtype == IC_DT_F32 ? -3 : -6, v->dtype == IC_DT_F32 ? 3 : 6);
+    assert_true(g->n_inputs <= 160);
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        const ic_value *v = &g->values[g->inputs[i]];
+        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &fc->in[i], NULL), IC_OK);
+        ic_test_fill(&fc->in[i], &r, v->dtype == IC_DT_F32 ? -3 : -6, v->dtype == IC_DT_F32 ? 3 : 6);
         if (!strncmp(v->name, "off", 3)) { /* mean 1e4, standard deviation 1e-2 */
-            float *x = b->in[i].data;
-            for (size_t k = 0; k < ic_tensor_numel(&b->in[i]); k++) x[k] = 1e4f + x[k] * (0.01f / 1.7320508f);
+            float *x = fc->in[i].data;
+            for (size_t k = 0; k < ic_tensor_numel(&fc->in[i]); k++) x[k] = 1e4f + x[k] * (0.01f / 1.7320508f);
         }
         if (!strcmp(v->name, "special")) { /* rows of 40: inf first, NaN first, inf later, -inf and inf later */
-            float *x = b->in[i].data;
+            float *x = fc->in[i].data;
             x[0] = INFINITY;
             x[40] = NAN;
             x[80 + 7] = INFINITY;
@@ -617,53 +607,18 @@ static void fill_inputs(fbuild *b, uint64_t seed) {
     }
 }
 
-static ic_status write_file(const char *path, const void *data, size_t n, ic_diag *d) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return ic_diag_set(d, IC_ERR_IO, "cannot write %s", path);
-    size_t w = n ? fwrite(data, 1, n, f) : 0;
-    int bad = fclose(f) != 0 || w != n;
-    return bad ? ic_diag_set(d, IC_ERR_IO, "cannot write %s", path) : IC_OK;
-}
-
-static void *compile_thread(void *arg) {
-    fbuild *b = arg;
-    char c_path[600], blob_path[600];
-    snprintf(c_path, sizeof c_path, "%s/model.c", b->dir);
-    snprintf(blob_path, sizeof blob_path, "%s/weights.bin", b->dir);
-    snprintf(b->so, sizeof b->so, "%s/model.so", b->dir);
-    ic_codegen_options opt = {.isa = b->isa, .blob_path = blob_path};
-    ic_strbuf src, blob;
-    ic_strbuf_init(&src);
-    ic_strbuf_init(&blob);
-    b->status = ic_codegen_emit(b->g, &opt, &src, &blob, &b->d);
-    if (b->status == IC_OK) b->status = write_file(c_path, ic_strbuf_str(&src), src.len, &b->d);
-    if (b->status == IC_OK) b->status = write_file(blob_path, blob.data ? blob.data : "", blob.len, &b->d);
-    ic_strbuf_free(&src);
-    ic_strbuf_free(&blob);
-    if (b->status != IC_OK) return NULL;
-    ic_cc_config cfg;
-    ic_cc_config_default(&cfg);
-    ic_cc_config_set_isa(&cfg, b->isa);
-    cfg.flags[cfg.n_flags++] = "-Wall";
-    cfg.flags[cfg.n_flags++] = "-Wextra";
-    cfg.flags[cfg.n_flags++] = "-Werror";
-    b->status = ic_cc_build(&cfg, c_path, b->so, &b->d);
-    return NULL;
-}
-
 static int setup_all(void **state) {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_root, sizeof g_root, "%s/ic_fusion_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(g_root)) return -1;
+    if (ic_test_build_root_init("ic_fusion") != 0) return -1;
     const char *host = ic_isa_detect();
     const char *isas[N_FB] = {host, host, "avx2", "sse", host, host};
     for (int i = 0; i < N_FB; i++) {
-        fbuild *b = &g_fb[i];
+        ic_test_build *b = &g_fb[i];
         char name[32];
         snprintf(name, sizeof name, "fused%d", i);
         if (ic_graph_create(NULL, name, &b->g) != IC_OK) return -1;
         b->isa = isas[i];
+        b->lower = true;
         if (i == 5) {
             long_rows(b->g);
         } else {
@@ -676,66 +631,38 @@ static int setup_all(void **state) {
             fprintf(stderr, "%s: %s\n", name, d.msg);
             return -1;
         }
-        fill_inputs(b, 77 + (uint64_t)i);
-        if (ic_interp_run(b->g, b->in, b->want, &d) != IC_OK) {
+        fill_inputs(b->g, &g_fc[i], 77 + (uint64_t)i);
+        if (ic_interp_run(b->g, g_fc[i].in, g_fc[i].want, &d) != IC_OK) {
             fprintf(stderr, "interp %s: %s\n", name, d.msg);
             return -1;
         }
-        ic_pipeline_options po = {.verify = true};
-        if (ic_pipeline_run(b->g, &po, &d) != IC_OK) {
-            fprintf(stderr, "lowering %s: %s\n", name, d.msg);
-            return -1;
-        }
-        snprintf(b->dir, sizeof b->dir, "%s/%s_%s", g_root, name, b->isa);
-        if (mkdir(b->dir, 0700) != 0) return -1;
     }
-    pthread_t th[N_FB];
-    for (int i = 0; i < N_FB; i += 2) { /* two cc at a time: the machine has two cores */
-        for (int k = i; k < i + 2 && k < N_FB; k++) pthread_create(&th[k], NULL, compile_thread, &g_fb[k]);
-        for (int k = i; k < i + 2 && k < N_FB; k++) pthread_join(th[k], NULL);
-    }
+    ic_test_compile_all(g_fb, N_FB, "test_fusion"); /* lowers each graph, then codegen and cc */
     return 0;
 }
 
 static int teardown_all(void **state) {
     (void)state;
     for (int i = 0; i < N_FB; i++) {
-        for (uint32_t k = 0; g_fb[i].g && k < g_fb[i].g->n_inputs; k++) ic_tensor_free(&g_fb[i].in[k]);
-        for (uint32_t k = 0; g_fb[i].g && k < g_fb[i].g->n_outputs; k++) ic_tensor_free(&g_fb[i].want[k]);
+        for (uint32_t k = 0; g_fb[i].g && k < g_fb[i].g->n_inputs; k++) ic_tensor_free(&g_fc[i].in[k]);
+        for (uint32_t k = 0; g_fb[i].g && k < g_fb[i].g->n_outputs; k++) ic_tensor_free(&g_fc[i].want[k]);
         ic_graph_destroy(g_fb[i].g);
     }
-    const char *keep = getenv("IC_KEEP_TMP");
-    if (!(keep && keep[0] == '1')) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_root);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_root);
-    }
+    ic_test_build_root_remove();
     return 0;
 }
 
 /* Runs build i with `threads` threads and compares every output with the interpreter. */
 static void check_build(int i, int threads) {
-    fbuild *b = &g_fb[i];
+    ic_test_build *b = &g_fb[i];
+    const fcase *fc = &g_fc[i];
     if (!strcmp(b->isa, "avx2") && !__builtin_cpu_supports("avx2")) return;
-    if (b->status != IC_OK) fail_msg("compiling %s for %s: %s", b->g->name, b->isa, b->d.msg);
-    ic_loaded_model lm;
-    ic_diag d = {0};
-    if (ic_model_load(b->so, &lm, &d) != IC_OK) fail_msg("loading: %s", d.msg);
-    inductc_model *m = NULL;
-    inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = threads};
-    if (lm.create(&mo, &m) != 0) fail_msg("create: %s", lm.last_error(NULL));
+    ic_test_live l;
+    ic_test_open(b, &l, threads);
     const ic_graph *g = b->g;
-    static inductc_tensor ti[160], to[96];
     ic_tensor got[96];
-    for (uint32_t k = 0; k < g->n_inputs; k++)
-        ti[k] = (inductc_tensor){b->in[k].data, b->in[k].dtype, b->in[k].shape.rank, b->in[k].shape.dims};
-    for (uint32_t k = 0; k < g->n_outputs; k++) {
-        const ic_value *v = &g->values[g->outputs[k]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &got[k], NULL), IC_OK);
-        memset(got[k].data, 0xA5, ic_tensor_nbytes(&got[k])); /* catch unwritten elements */
-        to[k] = (inductc_tensor){got[k].data, got[k].dtype, got[k].shape.rank, got[k].shape.dims};
-    }
-    if (lm.run(m, ti, g->n_inputs, to, g->n_outputs) != 0) fail_msg("run: %s", lm.last_error(m));
+    assert_true(g->n_outputs <= 96);
+    if (ic_test_run(&l, g, fc->in, got) != 0) fail_msg("run: %s", l.lm.last_error(l.m));
     int ok = 1;
     for (uint32_t k = 0; k < g->n_outputs; k++) {
         char what[160];
@@ -744,13 +671,12 @@ static void check_build(int i, int threads) {
         bool sums = strstr(name, "sum") || strstr(name, "mean") || strstr(name, "ln") || strstr(name, "rms") ||
                     strstr(name, "softmax") || strstr(name, "se");
         if (got[k].dtype == IC_DT_F32)
-            ok &= ic_test_allclose(&got[k], &b->want[k], 1e-5, sums ? 1e-5 : 1e-6, what);
+            ok &= ic_test_allclose(&got[k], &fc->want[k], 1e-5, sums ? 1e-5 : 1e-6, what);
         else
-            ok &= ic_test_allclose(&got[k], &b->want[k], 0, 0, what);
+            ok &= ic_test_allclose(&got[k], &fc->want[k], 0, 0, what);
         ic_tensor_free(&got[k]);
     }
-    lm.destroy(m);
-    ic_model_unload(&lm);
+    ic_test_close(&l);
     if (!ok) fail_msg("%s (%s): outputs differ from the interpreter (generated C in %s)", g->name, b->isa, b->dir);
 }
 

@@ -23,6 +23,7 @@
 #include "runtime/compile.h"
 #include "runtime/loader.h"
 #include "runtime/npy.h"
+#include "test_build.h"
 #include "test_util.h"
 
 #define FIX IC_SOURCE_DIR "/tests/fixtures/gnn/"
@@ -75,35 +76,20 @@ static uint32_t aggregate(ic_graph *g, const uint32_t *ins, uint32_t n_in, const
     return y;
 }
 
-static inductc_tensor abi(const ic_tensor *t) {
-    return (inductc_tensor){.data = t->data, .dtype = t->dtype, .rank = t->shape.rank, .dims = t->shape.dims};
-}
-
-/* Compiles g (through the pipeline) and runs it on in; returns run()'s code
- * (0 ok) and the error text in err. outs are allocated here. */
+/* Compiles g (through the pipeline and the cache) and runs it on in; returns
+ * run()'s code (0 ok) and the error text in err. outs are allocated here. */
 static int compile_run(ic_graph *g, const ic_tensor *in, ic_tensor *outs, char *err, size_t err_size) {
     ic_compile_options opt = {0};
     ic_compile_result res;
     ic_diag d = {0};
     if (ic_compile_graph(g, &opt, &res, &d) != IC_OK) fail_msg("compile %s: %s", g->name, d.msg);
-    ic_loaded_model lm;
-    if (ic_model_load(res.so_path, &lm, &d) != IC_OK) fail_msg("load: %s", d.msg);
+    ic_test_live l;
+    if (ic_model_load(res.so_path, &l.lm, &d) != IC_OK) fail_msg("load: %s", d.msg);
     inductc_model_options mo = {.struct_size = sizeof mo, .num_threads = 2};
-    inductc_model *m;
-    if (lm.create(&mo, &m) != 0) fail_msg("create: %s", lm.last_error(NULL));
-    inductc_tensor ti[16], to[64];
-    assert_true(g->n_inputs <= 16 && g->n_outputs <= 64);
-    for (uint32_t i = 0; i < g->n_inputs; i++) ti[i] = abi(&in[i]);
-    for (uint32_t i = 0; i < g->n_outputs; i++) {
-        const ic_value *v = &g->values[g->outputs[i]];
-        assert_int_equal(ic_tensor_alloc(v->dtype, &v->shape, &outs[i], NULL), IC_OK);
-        memset(outs[i].data, 0xA5, ic_tensor_nbytes(&outs[i]));
-        to[i] = abi(&outs[i]);
-    }
-    int rc = lm.run(m, ti, g->n_inputs, to, g->n_outputs);
-    snprintf(err, err_size, "%s", rc ? lm.last_error(m) : "");
-    lm.destroy(m);
-    ic_model_unload(&lm);
+    if (l.lm.create(&mo, &l.m) != 0) fail_msg("create: %s", l.lm.last_error(NULL));
+    int rc = ic_test_run(&l, g, in, outs);
+    snprintf(err, err_size, "%s", rc ? l.lm.last_error(l.m) : "");
+    ic_test_close(&l);
     return rc;
 }
 
