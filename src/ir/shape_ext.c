@@ -18,15 +18,20 @@ typedef struct ext_ctx {
 
 static const ic_value *in(const ext_ctx *c, uint32_t i) { return &c->g->values[c->n->inputs[i]]; }
 
+ic_status ic_infer_fail_v(const ic_graph *g, const ic_node *n, ic_diag *d, const char *fmt, va_list ap) {
+    char label[256], msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    ic_value_label(g, n->outputs[0], label, sizeof label);
+    return ic_diag_set(d, IC_ERR_INVALID, "%s %s: %s", ic_op_get(n->op)->name, label, msg);
+}
+
 static ic_status fail(const ext_ctx *c, const char *fmt, ...) IC_PRINTF(2, 3);
 static ic_status fail(const ext_ctx *c, const char *fmt, ...) {
-    char label[256], msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ic_status s = ic_infer_fail_v(c->g, c->n, c->d, fmt, ap);
     va_end(ap);
-    ic_value_label(c->g, c->n->outputs[0], label, sizeof label);
-    return ic_diag_set(c->d, IC_ERR_INVALID, "%s %s: %s", c->op, label, msg);
+    return s;
 }
 
 static ic_status set_out(const ext_ctx *c, ic_dtype dt, const ic_shape *s) {

@@ -17,13 +17,11 @@ static const ic_value *in(const sp_ctx *c, uint32_t i) { return &c->g->values[c-
 
 static ic_status fail(const sp_ctx *c, const char *fmt, ...) IC_PRINTF(2, 3);
 static ic_status fail(const sp_ctx *c, const char *fmt, ...) {
-    char label[256], msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ic_status s = ic_infer_fail_v(c->g, c->n, c->d, fmt, ap);
     va_end(ap);
-    ic_value_label(c->g, c->n->outputs[0], label, sizeof label);
-    return ic_diag_set(c->d, IC_ERR_INVALID, "%s %s: %s", ic_op_get(c->n->op)->name, label, msg);
+    return s;
 }
 
 static const char *ty(const sp_ctx *c, uint32_t i) {
