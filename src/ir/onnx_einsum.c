@@ -164,12 +164,12 @@ static ic_status contract(onnx_node *n, term *a, term *b, const bool *keep) {
     IC_TRY(permute(n, b, order));
     int64_t bt = span(n, a, 0, nb), m = span(n, a, nb, nb + nr), k = span(n, a, nb + nr, a->n),
             nn = span(n, b, nb + ns, b->n);
+    if (nb + nr + nc > IC_MAX_RANK) return onnx_unsupported(n, "a contraction with more than %d result dims", IC_MAX_RANK);
     int64_t out_dims[IC_MAX_RANK];
     char out_letters[IC_MAX_RANK];
     int no = 0;
     for (int i = 0; i < nb + nr; i++) out_dims[no] = dim_of(n, a, i), out_letters[no++] = a->letter[i];
     for (int i = nb + ns; i < b->n; i++) out_dims[no] = dim_of(n, b, i), out_letters[no++] = b->letter[i];
-    if (no > IC_MAX_RANK) return onnx_unsupported(n, "a contraction with more than %d result dims", IC_MAX_RANK);
     int64_t ad[3] = {bt, m, k}, bd[3] = {bt, k, nn};
     uint32_t av, bv, y;
     IC_TRY(onnx_reshape(n, a->v, nb ? ad : ad + 1, nb ? 3 : 2, &av));

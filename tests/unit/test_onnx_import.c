@@ -832,6 +832,21 @@ static void test_einsum(void **state) {
         ic_graph_destroy(g);
         builder_free(&b);
     }
+    /* a contraction whose intermediate would need more than 8 dims */
+    {
+        static const int64_t d5[5] = {2, 2, 2, 2, 2};
+        builder b;
+        builder_init(&b, 13);
+        const char *names[4] = {"p", "q", "r", "s"};
+        for (int i = 0; i < 4; i++) add_input(&b, names[i], ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 5, d5);
+        attr_str(&b, node(&b, "Einsum", "einsum", "p q r s", "y"), "equation", "abcde,fghij,abcde,fghij->");
+        add_output(&b, "y");
+        ic_graph *g;
+        ic_diag d;
+        assert_int_equal(import_b(&b, "m.onnx", NULL, &g, &d), IC_ERR_UNSUPPORTED);
+        assert_non_null(strstr(d.msg, "more than 8 result dims"));
+        builder_free(&b);
+    }
     /* malformed equations: one clear line each */
     static const struct {
         const char *eq;   /* equation */
