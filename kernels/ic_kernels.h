@@ -219,6 +219,33 @@ static inline int64_t ic_f2i(float x, int64_t lo, int64_t hi) {
     return (int64_t)x;
 }
 
+/* f16 / bf16 bits <-> double, the reference's algorithm (src/ir/tensor.c,
+ * which generated code cannot link): exact widening; narrowing rounds once
+ * to nearest even, overflows to +-inf, and NaN becomes the quiet NaN with
+ * its sign. mb, bias, emax: 10, 15, 31 for f16; 7, 127, 255 for bf16. */
+static inline double ic_h2d(uint16_t h, int mb, int bias, int emax) {
+    int e = (h >> mb) & emax, m = h & ((1 << mb) - 1);
+    double v = e == emax ? (m ? NAN : INFINITY) : e == 0 ? ldexp(m, 1 - bias - mb) : ldexp(m + (1 << mb), e - bias - mb);
+    return h >> 15 ? -v : v;
+}
+static inline uint16_t ic_d2h(double v, int mb, int bias, int emax) {
+    uint16_t sign = signbit(v) ? 0x8000 : 0, inf = (uint16_t)(emax << mb);
+    if (isnan(v)) return (uint16_t)(sign | inf | (1 << (mb - 1)));
+    if (isinf(v)) return (uint16_t)(sign | inf);
+    double a = fabs(v);
+    int one = 1 << mb, exp2;
+    frexp(a, &exp2);
+    int e = exp2 - 1;
+    if (a == 0.0 || e < 1 - bias) return (uint16_t)(sign | (uint16_t)nearbyint(ldexp(a, bias - 1 + mb)));
+    double q = nearbyint(ldexp(a, mb - e));
+    if (q == 2.0 * one) {
+        q = one;
+        e++;
+    }
+    if (e + bias >= emax) return (uint16_t)(sign | inf);
+    return (uint16_t)(sign | ((e + bias) << mb) | ((int)q - one));
+}
+
 /* --- index maps ------------------------------------------------------------------ */
 
 /* pad along one dim: the input index that output index o reads, or -1 for the

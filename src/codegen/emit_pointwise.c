@@ -248,15 +248,50 @@ static ic_status body_binary(cg_ctx *c, const ic_node *n, ic_dtype t, ic_strbuf 
     }
 }
 
-static ic_status body_cast(cg_ctx *c, const ic_node *n, ic_dtype from, ic_dtype to, ic_strbuf *b) {
+/* The ic_h2d / ic_d2h format arguments of a 16-bit float dtype. */
+static const char *half_args(ic_dtype t) { return t == IC_DT_F16 ? "10, 15, 31" : "7, 127, 255"; }
+
+static bool is_half(ic_dtype t) { return t == IC_DT_F16 || t == IC_DT_BF16; }
+
+static const char *int_lo(ic_dtype t) {
+    return t == IC_DT_I8 ? "INT8_MIN" : t == IC_DT_U8 ? "0" : t == IC_DT_I32 ? "INT32_MIN" : "INT64_MIN";
+}
+static const char *int_hi(ic_dtype t) {
+    return t == IC_DT_I8 ? "INT8_MAX" : t == IC_DT_U8 ? "UINT8_MAX" : t == IC_DT_I32 ? "INT32_MAX" : "INT64_MAX";
+}
+
+/* Casts to or from f16/bf16 go through double like the reference
+ * (interp_cast.c): one rounding to nearest even when narrowing. */
+static void body_cast_half(ic_dtype from, ic_dtype to, ic_strbuf *b) {
     const char *ct = ic_dtype_ctype(to);
-    if (from == IC_DT_F16 || from == IC_DT_BF16 || to == IC_DT_F16 || to == IC_DT_BF16) return unsupported(c, n, from);
-    if (to == IC_DT_BOOL)
+    if (is_half(from)) {
+        ic_strbuf_printf(b, "            for (int l = 0; l < IC_VW; l++) {\n"
+                            "                const double v = ic_h2d(a0[l], %s);\n", half_args(from));
+        if (is_half(to))
+            ic_strbuf_printf(b, "                y[l] = ic_d2h(v, %s);\n", half_args(to));
+        else if (to == IC_DT_F32)
+            ic_strbuf_puts(b, "                y[l] = (float)v;\n");
+        else if (to == IC_DT_BOOL)
+            ic_strbuf_puts(b, "                y[l] = (uint8_t)(v != 0.0);\n");
+        else /* exact in float: the f32 rule */
+            ic_strbuf_printf(b, "                y[l] = (%s)ic_f2i((float)v, %s, %s);\n", ct, int_lo(to), int_hi(to));
+        ic_strbuf_puts(b, "            }\n");
+        return;
+    }
+    lanes(b, "y[l] = ic_d2h((double)a0[l], %s)", half_args(to));
+}
+
+static ic_status body_cast(cg_ctx *c, const ic_node *n, ic_dtype from, ic_dtype to, ic_strbuf *b) {
+    (void)c;
+    (void)n;
+    const char *ct = ic_dtype_ctype(to);
+    if (is_half(from) || is_half(to))
+        body_cast_half(from, to, b);
+    else if (to == IC_DT_BOOL)
         lanes(b, "y[l] = (uint8_t)(a0[l] != 0)");
     else if (from == IC_DT_F32 && to != IC_DT_F32)
-        ic_strbuf_printf(b, "            for (int l = 0; l < IC_VW; l++) y[l] = (%s)ic_f2i(a0[l], %s, %s);\n", ct,
-                         to == IC_DT_I8 ? "INT8_MIN" : to == IC_DT_U8 ? "0" : to == IC_DT_I32 ? "INT32_MIN" : "INT64_MIN",
-                         to == IC_DT_I8 ? "INT8_MAX" : to == IC_DT_U8 ? "UINT8_MAX" : to == IC_DT_I32 ? "INT32_MAX" : "INT64_MAX");
+        ic_strbuf_printf(b, "            for (int l = 0; l < IC_VW; l++) y[l] = (%s)ic_f2i(a0[l], %s, %s);\n", ct, int_lo(to),
+                         int_hi(to));
     else
         lanes(b, "y[l] = (%s)a0[l]", ct);
     return IC_OK;

@@ -89,8 +89,6 @@ static ic_status infer_pointwise(const infer_ctx *c) {
         const char *to = ic_attr_str(c->n, "to", NULL);
         ic_dtype dt = to ? ic_dtype_from_name(to, strlen(to)) : IC_DT_INVALID;
         if (dt == IC_DT_INVALID) return fail(c, "attribute 'to' must name a dtype", NULL);
-        if (dt == IC_DT_F16 || dt == IC_DT_BF16 || in(c, 0)->dtype == IC_DT_F16 || in(c, 0)->dtype == IC_DT_BF16)
-            return fail(c, "cast to or from f16/bf16 is not supported yet", NULL);
         return set_out(c, 0, dt, &in(c, 0)->shape);
     }
     if (op == IC_OP_BATCHNORM) {

@@ -119,10 +119,18 @@ static ic_graph *graph_unary_int_cast(void) {
     out_auto(g, OP1(g, IC_OP_CLIP, xi, ic_attr_make_float("min", -2.5), ic_attr_make_float("max", 3.5)));
     out_auto(g, OP1(g, IC_OP_CLIP, xl, ic_attr_make_float("min", -1e30), ic_attr_make_float("max", 2)));
     out_auto(g, OP1N(g, IC_OP_NOT, xb));
-    const char *to[] = {"f32", "i8", "u8", "i32", "i64", "bool"};
-    uint32_t from[] = {xi, xl, xb, xf, xu, x8};
-    for (size_t i = 0; i < 6; i++)
-        for (size_t j = 0; j < 6; j++) out_auto(g, OP1(g, IC_OP_CAST, from[i], ic_attr_make_string("to", to[j])));
+    /* f16 / bf16 inputs are random bits: NaNs, infinities and subnormals included */
+    uint32_t xh = ic_test_input(g, "xh", IC_DT_F16, S1(301)), xbf = ic_test_input(g, "xbf", IC_DT_BF16, S1(301));
+    const char *to[] = {"f32", "i8", "u8", "i32", "i64", "bool", "f16", "bf16"};
+    uint32_t from[] = {xi, xl, xb, xf, xu, x8, xh, xbf};
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < 8; j++) out_auto(g, OP1(g, IC_OP_CAST, from[i], ic_attr_make_string("to", to[j])));
+    /* f32 values around the f16 range's edges: overflow, the largest finite, subnormals, ties */
+    uint32_t edge = ic_test_input(g, "xedge", IC_DT_F32, S1(64));
+    out_auto(g, OP1(g, IC_OP_CAST, edge, ic_attr_make_string("to", "f16")));
+    out_auto(g, OP1(g, IC_OP_CAST, edge, ic_attr_make_string("to", "bf16")));
+    uint32_t tiny = ic_test_input(g, "xtiny", IC_DT_F32, S1(64)); /* f16 subnormals lie below 6.1e-5 */
+    out_auto(g, OP1(g, IC_OP_CAST, tiny, ic_attr_make_string("to", "f16")));
     return g;
 }
 
@@ -556,7 +564,8 @@ static void test_unary_f32(void **state) {
 
 static void test_unary_int_cast(void **state) {
     (void)state;
-    static const ic_test_range r[] = {{"xf", -300, 300}, {"xi", -200, 400}, {"xl", -1e6, 1e6}, {NULL, 0, 0}};
+    static const ic_test_range r[] = {{"xf", -300, 300}, {"xi", -200, 400}, {"xl", -1e6, 1e6}, {"xedge", -7e4, 7e4},
+                                      {"xtiny", -1e-4, 1e-4}, {NULL, 0, 0}};
     check_build(&g_builds[B_UNARY_INT], r, T_EXACT_F32);
 }
 
