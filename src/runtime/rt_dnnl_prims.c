@@ -35,6 +35,47 @@ static dnnl_status_t conv_weights_md(const ic_rt_conv_desc *d, dnnl_memory_desc_
     return s;
 }
 
+/* A creator's failure: everything made so far released; returns 1. */
+static int abandon(dnnl_primitive_desc_t pd, dnnl_primitive_attr_t attr, ic_rt_prim *p) {
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    ic_rt_prim_destroy(p);
+    return 1;
+}
+
+/* The end of every creator: the instance's memories and primitive from pd
+ * (ic_rt_finish_prim), then pd and attr released and *out = p. Returns 0,
+ * or abandons everything and returns 1. */
+static int finish(ic_rt_dnnl *e, dnnl_primitive_desc_t pd, dnnl_primitive_attr_t attr, ic_rt_prim *p,
+                  const ic_rt_postop *post, int n_post, ic_rt_prim **out, char *err, size_t size) {
+    if (ic_rt_finish_prim(e, pd, p, post, n_post, err, size)) return abandon(pd, attr, p);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_primitive_attr_destroy(attr);
+    *out = p;
+    return 0;
+}
+
+/* The weights and bias memories of a conv or matmul: constant weights
+ * prepacked into the layout pd chose (shared per process), run-time ones in
+ * their user layout; the bias, if any, constant or bound at run time. */
+static int bind_weights(ic_rt_dnnl *e, dnnl_primitive_desc_t pd, const dnnl_memory_desc_t *wei_user,
+                        const float *weights, const dnnl_memory_desc_t *bias_md, const float *bias,
+                        ic_rt_shared *shared, ic_rt_prim *p, char *err, size_t size) {
+    if (weights) {
+        if (ic_rt_prepack(e, pd, wei_user, weights, shared, p, err, size)) return 1;
+    } else {
+        DNNL_CHECK(dnnl_memory_create(&p->weights, wei_user, e->engine, DNNL_MEMORY_NONE), "weights memory creation");
+    }
+    if (bias_md) {
+        DNNL_CHECK(dnnl_memory_create(&p->bias, bias_md, e->engine, bias ? ic_rt_unconst(bias) : DNNL_MEMORY_NONE),
+                   "bias memory creation");
+        p->bias_const = bias != NULL;
+    }
+    return 0;
+fail:
+    return 1;
+}
+
 int ic_rt_conv_create(ic_rt_dnnl *e, const ic_rt_conv_desc *d, const float *weights, const float *bias,
                       ic_rt_shared *shared, ic_rt_prim **out, char *err, size_t size) {
     *out = NULL;
@@ -69,26 +110,10 @@ int ic_rt_conv_create(ic_rt_dnnl *e, const ic_rt_conv_desc *d, const float *weig
                    "convolution descriptor");
         DNNL_CHECK(dnnl_primitive_desc_create(&pd, &cd, attr, e->engine, NULL), "convolution primitive descriptor");
     }
-    if (weights) {
-        if (ic_rt_prepack(e, pd, &wei_user, weights, shared, p, err, size)) goto fail;
-    } else {
-        DNNL_CHECK(dnnl_memory_create(&p->weights, &wei_user, e->engine, DNNL_MEMORY_NONE), "weights memory creation");
-    }
-    if (d->has_bias) {
-        DNNL_CHECK(dnnl_memory_create(&p->bias, &bias_md, e->engine, bias ? ic_rt_unconst(bias) : DNNL_MEMORY_NONE),
-                   "bias memory creation");
-        p->bias_const = bias != NULL;
-    }
-    if (ic_rt_finish_prim(e, pd, p, d->post, d->n_post, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
+    if (bind_weights(e, pd, &wei_user, weights, bmd, bias, shared, p, err, size)) goto fail;
+    return finish(e, pd, attr, p, d->post, d->n_post, out, err, size);
 fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
+    return abandon(pd, attr, p);
 }
 
 int ic_rt_matmul_create(ic_rt_dnnl *e, const ic_rt_matmul_desc *d, const float *b, const float *bias,
@@ -114,26 +139,10 @@ int ic_rt_matmul_create(ic_rt_dnnl *e, const ic_rt_matmul_desc *d, const float *
                "matmul descriptor");
     if (ic_rt_make_attr(&attr, d->alpha, d->post, d->n_post, err, size)) goto fail;
     DNNL_CHECK(dnnl_primitive_desc_create(&pd, &md, attr, e->engine, NULL), "matmul primitive descriptor");
-    if (b) {
-        if (ic_rt_prepack(e, pd, &b_user, b, shared, p, err, size)) goto fail;
-    } else {
-        DNNL_CHECK(dnnl_memory_create(&p->weights, &b_user, e->engine, DNNL_MEMORY_NONE), "b memory creation");
-    }
-    if (d->bias.ndims) {
-        DNNL_CHECK(dnnl_memory_create(&p->bias, &bias_md, e->engine, bias ? ic_rt_unconst(bias) : DNNL_MEMORY_NONE),
-                   "bias memory creation");
-        p->bias_const = bias != NULL;
-    }
-    if (ic_rt_finish_prim(e, pd, p, d->post, d->n_post, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
+    if (bind_weights(e, pd, &b_user, b, d->bias.ndims ? &bias_md : NULL, bias, shared, p, err, size)) goto fail;
+    return finish(e, pd, attr, p, d->post, d->n_post, out, err, size);
 fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
+    return abandon(pd, attr, p);
 }
 
 int ic_rt_pool_create(ic_rt_dnnl *e, const ic_rt_pool_desc *d, ic_rt_prim **out, char *err, size_t size) {
@@ -157,16 +166,9 @@ int ic_rt_pool_create(ic_rt_dnnl *e, const ic_rt_pool_desc *d, ic_rt_prim **out,
                "pooling descriptor");
     if (ic_rt_make_attr(&attr, 1.0f, NULL, 0, err, size)) goto fail;
     DNNL_CHECK(dnnl_primitive_desc_create(&pd, &pdesc, attr, e->engine, NULL), "pooling primitive descriptor");
-    if (ic_rt_finish_prim(e, pd, p, NULL, 0, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
+    return finish(e, pd, attr, p, NULL, 0, out, err, size);
 fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
+    return abandon(pd, attr, p);
 }
 
 int ic_rt_reorder_create(ic_rt_dnnl *e, const ic_rt_md *src, const ic_rt_md *dst, ic_rt_prim **out, char *err,
@@ -182,14 +184,7 @@ int ic_rt_reorder_create(ic_rt_dnnl *e, const ic_rt_md *src, const ic_rt_md *dst
     if (ic_rt_make_attr(&attr, 1.0f, NULL, 0, err, size)) goto fail;
     DNNL_CHECK(dnnl_reorder_primitive_desc_create(&pd, &src_md, e->engine, &dst_md, e->engine, attr),
                "reorder primitive descriptor");
-    if (ic_rt_finish_prim(e, pd, p, NULL, 0, err, size)) goto fail;
-    dnnl_primitive_desc_destroy(pd);
-    dnnl_primitive_attr_destroy(attr);
-    *out = p;
-    return 0;
+    return finish(e, pd, attr, p, NULL, 0, out, err, size);
 fail:
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    ic_rt_prim_destroy(p);
-    return 1;
+    return abandon(pd, attr, p);
 }
