@@ -13,18 +13,10 @@
 
 ic_status ic_interp_conv_transpose(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d) {
     const ic_tensor *x = in[0], *w = in[1], *bias = n->n_inputs > 2 ? in[2] : NULL;
-    for (uint32_t i = 0; i < n->n_inputs; i++)
-        if (in[i]->dtype != IC_DT_F32) return ic_interp_bad_dtype(n, in[i]->dtype, d);
-    if (out->dtype != IC_DT_F32) return ic_interp_bad_dtype(n, out->dtype, d);
-    ic_conv_params p;
-    IC_TRY(ic_conv_params_get(n, &p, d));
-    if (x->shape.rank != 4 || w->shape.rank != 4 || out->shape.rank != 4)
-        return ic_interp_bad_shape(n, "x, w and the result must be 4-D", d);
-    int64_t xd[4], yd[4], xs[4], ys[4];
-    ic_interp_act_dims(&x->shape, p.channels_last, xd);
-    ic_interp_act_dims(&out->shape, p.channels_last, yd);
-    ic_interp_act_strides(&x->shape, p.channels_last, xs);
-    ic_interp_act_strides(&out->shape, p.channels_last, ys);
+    ic_conv_view v;
+    IC_TRY(ic_interp_conv_view(n, in, out, &v, d));
+    const ic_conv_params p = v.p;
+    const int64_t *xd = v.xd, *yd = v.yd, *xs = v.xs, *ys = v.ys;
     int64_t nb = xd[0], c_in = xd[1], h = xd[2], wd = xd[3];
     int64_t mg = w->shape.dims[1], kh = w->shape.dims[2], kw = w->shape.dims[3];
     int64_t g = p.group, m = mg * g, oh = yd[2], ow = yd[3];

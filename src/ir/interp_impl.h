@@ -115,6 +115,16 @@ ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tens
  * stored as NCHW or (channels_last) NHWC. */
 void ic_interp_act_dims(const ic_shape *s, bool channels_last, int64_t out[4]);
 void ic_interp_act_strides(const ic_shape *s, bool channels_last, int64_t out[4]);
+/* A conv2d / conv_transpose node's parameters and its activation x and result
+ * as logical [N, C, H, W]: dims and element strides in the layout p names. */
+typedef struct ic_conv_view {
+    ic_conv_params p;     /* the node's parameters */
+    int64_t xd[4], yd[4]; /* dims of x and of the result */
+    int64_t xs[4], ys[4]; /* their strides */
+} ic_conv_view;
+/* Fills v after checking that every operand is f32 and x, w and the result are 4-D. */
+ic_status ic_interp_conv_view(const ic_node *n, const ic_tensor *const *in, const ic_tensor *out, ic_conv_view *v,
+                              ic_diag *d);
 /* interp_conv.c: conv_transpose */
 ic_status ic_interp_conv_transpose(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_pool.c: max_pool2d, avg_pool2d */

@@ -113,18 +113,25 @@ void ic_interp_act_dims(const ic_shape *s, bool channels_last, int64_t out[4]) {
     }
 }
 
+ic_status ic_interp_conv_view(const ic_node *n, const ic_tensor *const *in, const ic_tensor *out, ic_conv_view *v,
+                              ic_diag *d) {
+    IC_TRY(all_f32(n, in, n->n_inputs, out, d));
+    IC_TRY(ic_conv_params_get(n, &v->p, d));
+    if (in[0]->shape.rank != 4 || in[1]->shape.rank != 4 || out->shape.rank != 4)
+        return ic_interp_bad_shape(n, "x, w and the result must be 4-D", d);
+    ic_interp_act_dims(&in[0]->shape, v->p.channels_last, v->xd);
+    ic_interp_act_dims(&out->shape, v->p.channels_last, v->yd);
+    ic_interp_act_strides(&in[0]->shape, v->p.channels_last, v->xs);
+    ic_interp_act_strides(&out->shape, v->p.channels_last, v->ys);
+    return IC_OK;
+}
+
 ic_status ic_interp_conv2d(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d) {
     const ic_tensor *x = in[0], *w = in[1], *bias = n->n_inputs > 2 ? in[2] : NULL;
-    IC_TRY(all_f32(n, in, n->n_inputs, out, d));
-    ic_conv_params p;
-    IC_TRY(ic_conv_params_get(n, &p, d));
-    if (x->shape.rank != 4 || w->shape.rank != 4 || out->shape.rank != 4)
-        return ic_interp_bad_shape(n, "x, w and the result must be 4-D", d);
-    int64_t xd[4], yd[4], xs[4], ys[4];
-    ic_interp_act_dims(&x->shape, p.channels_last, xd);
-    ic_interp_act_dims(&out->shape, p.channels_last, yd);
-    ic_interp_act_strides(&x->shape, p.channels_last, xs);
-    ic_interp_act_strides(&out->shape, p.channels_last, ys);
+    ic_conv_view v;
+    IC_TRY(ic_interp_conv_view(n, in, out, &v, d));
+    const ic_conv_params p = v.p;
+    const int64_t *xd = v.xd, *yd = v.yd, *xs = v.xs, *ys = v.ys;
     int64_t nb = xd[0], c_in = xd[1], h = xd[2], wd = xd[3];
     int64_t m = w->shape.dims[0], cg = w->shape.dims[1], kh = w->shape.dims[2], kw = w->shape.dims[3];
     int64_t g = p.group, oh = yd[2], ow = yd[3];
