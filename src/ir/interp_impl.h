@@ -95,6 +95,11 @@ ic_status ic_interp_where(const ic_node *n, const ic_tensor *const *in, ic_tenso
 ic_status ic_interp_cast(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 /* interp_reduce.c: reduce_*, global pools */
 ic_status ic_interp_reduce(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
+/* An iterator over shape x with two offsets: off[0] the element of x, off[1]
+ * the element of the result reduced over the axes in mask (laid out as with
+ * keepdims, which has the same order either way). Returns the number of
+ * results; *count (may be NULL) gets the elements reduced into each. */
+size_t ic_interp_reduce_iter(const ic_shape *x, uint32_t mask, ic_iter *it, int64_t *count);
 /* interp_norm.c: softmax, log_softmax, layernorm, batchnorm */
 ic_status ic_interp_softmax(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);
 ic_status ic_interp_layernorm(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d);

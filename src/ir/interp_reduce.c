@@ -69,6 +69,24 @@ static void reduce_int(reduce_kind k, const ic_tensor *x, ic_iter *it, int64_t *
     }
 }
 
+size_t ic_interp_reduce_iter(const ic_shape *x, uint32_t mask, ic_iter *it, int64_t *count) {
+    ic_shape kept = *x;
+    int64_t c = 1;
+    for (int i = 0; i < x->rank; i++)
+        if (mask & (1u << i)) {
+            c *= kept.dims[i];
+            kept.dims[i] = 1;
+        }
+    int64_t strides[2][IC_MAX_RANK];
+    ic_dense_strides(x, strides[0]);
+    ic_dense_strides(&kept, strides[1]);
+    for (int i = 0; i < x->rank; i++)
+        if (mask & (1u << i)) strides[1][i] = 0;
+    ic_iter_init(it, x, 2, (const int64_t(*)[IC_MAX_RANK])strides, NULL);
+    if (count) *count = c;
+    return ic_shape_numel(&kept);
+}
+
 ic_status ic_interp_reduce(const ic_node *n, const ic_tensor *const *in, ic_tensor *out, ic_diag *d) {
     const ic_tensor *x = in[0];
     int32_t rank = x->shape.rank;
@@ -83,24 +101,10 @@ ic_status ic_interp_reduce(const ic_node *n, const ic_tensor *const *in, ic_tens
     if (!ic_dtype_is_arith(t)) return ic_interp_bad_dtype(n, t, d);
     if (out->dtype != t) return ic_interp_bad_dtypes(n, t, out->dtype, d);
 
-    /* The result laid out with keepdims: same elements in the same order with or without. */
-    ic_shape kept = x->shape;
-    int64_t count = 1;
-    for (int i = 0; i < rank; i++)
-        if (mask & (1u << i)) {
-            count *= kept.dims[i];
-            kept.dims[i] = 1;
-        }
-    size_t n_out = ic_shape_numel(&kept);
-    if (n_out != ic_tensor_numel(out)) return ic_interp_bad_shape(n, "result shape does not match the reduced axes", d);
-
-    int64_t strides[2][IC_MAX_RANK];
-    ic_dense_strides(&x->shape, strides[0]);
-    ic_dense_strides(&kept, strides[1]);
-    for (int i = 0; i < rank; i++)
-        if (mask & (1u << i)) strides[1][i] = 0;
     ic_iter it;
-    ic_iter_init(&it, &x->shape, 2, (const int64_t(*)[IC_MAX_RANK])strides, NULL);
+    int64_t count;
+    size_t n_out = ic_interp_reduce_iter(&x->shape, mask, &it, &count);
+    if (n_out != ic_tensor_numel(out)) return ic_interp_bad_shape(n, "result shape does not match the reduced axes", d);
 
     reduce_kind k = reduce_kind_of(n->op);
     if (t == IC_DT_F32) {

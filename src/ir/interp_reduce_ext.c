@@ -77,18 +77,9 @@ ic_status ic_interp_reduce_ext(const ic_node *n, const ic_tensor *const *in, ic_
     bool f32_only = n->op == IC_OP_REDUCE_L2 || n->op == IC_OP_REDUCE_LOG_SUM_EXP;
     if (f32_only ? t != IC_DT_F32 : !ic_dtype_is_arith(t)) return ic_interp_bad_dtype(n, t, d);
     if (out->dtype != t) return ic_interp_bad_dtypes(n, t, out->dtype, d);
-    ic_shape kept = x->shape; /* the result with keepdims: same element order either way */
-    for (int i = 0; i < rank; i++)
-        if (mask & (1u << i)) kept.dims[i] = 1;
-    size_t n_out = ic_shape_numel(&kept);
-    if (n_out != ic_tensor_numel(out)) return ic_interp_bad_shape(n, "result shape does not match the reduced axes", d);
-    int64_t strides[2][IC_MAX_RANK];
-    ic_dense_strides(&x->shape, strides[0]);
-    ic_dense_strides(&kept, strides[1]);
-    for (int i = 0; i < rank; i++)
-        if (mask & (1u << i)) strides[1][i] = 0;
     ic_iter it;
-    ic_iter_init(&it, &x->shape, 2, (const int64_t(*)[IC_MAX_RANK])strides, NULL);
+    size_t n_out = ic_interp_reduce_iter(&x->shape, mask, &it, NULL);
+    if (n_out != ic_tensor_numel(out)) return ic_interp_bad_shape(n, "result shape does not match the reduced axes", d);
     size_t cap = n_out ? n_out : 1;
     if (t == IC_DT_F32) {
         double *acc = malloc(2 * cap * sizeof *acc);
